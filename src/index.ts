@@ -1,0 +1,48 @@
+/**
+ * atrous: dilated (atrous) convolutions for TypeScript.
+ *
+ * - Geometry as pure functions: output sizes, padding modes, receptive fields, gridding checks.
+ * - The op in PyTorch's conventions (`conv1d/2d/3d`, `convTranspose1d/2d/3d`) and TensorFlow's
+ *   (`tfConv2d`, also as `tf.nn.conv2d`).
+ * - One error class, `AtrousError`, with a stable `code` per kind of mistake.
+ */
+export { AtrousError, type AtrousErrorCode } from './errors.js';
+
+export { convOutSize, convTransposeOutSize, effectiveKernelSize } from './shape/conv-size.js';
+export { type AxisPads, causalPadding, type Padding, type PaddingGeometry, resolvePadding, samePadding } from './shape/padding.js';
+export type { PerAxis } from './shape/params.js';
+export { type ConvOptions, type ConvPlan, type ConvTransposeOptions, planConv, planConvTranspose } from './shape/plan-conv.js';
+export {
+  type GriddingReport,
+  griddingCheck,
+  type HdcReport,
+  receptiveField,
+  receptiveFieldCoverage,
+  type RfLayer,
+  type RfRow,
+} from './shape/receptive-field.js';
+
+export { Rng } from './tensor/random.js';
+export { permute } from './tensor/permute.js';
+export {
+  arange,
+  type DType,
+  full,
+  type NestedArray,
+  ones,
+  rand,
+  randn,
+  type RandomOptions,
+  Tensor,
+  tensor,
+  type TypedData,
+  zeros,
+} from './tensor/tensor.js';
+
+export { type ConvArgs, conv1d, conv2d, conv3d } from './ops/conv.js';
+export { type ConvTransposeArgs, convTranspose1d, convTranspose2d, convTranspose3d } from './ops/conv-transpose.js';
+export { type TfDataFormat, type TfPadding, tfConv2d } from './ops/tf-conv2d.js';
+
+import { tfConv2d } from './ops/tf-conv2d.js';
+/** TensorFlow-shaped namespace: `tf.nn.conv2d(input, filters, strides, padding, dataFormat, dilations)`. */
+export const tf = { nn: { conv2d: tfConv2d } } as const;

@@ -1,0 +1,42 @@
+import { convTransposeRef } from '../kernels/ref/conv-transpose.js';
+import { type ConvTransposeOptions, planConvTranspose } from '../shape/plan-conv.js';
+import { Tensor, zeros } from '../tensor/tensor.js';
+import { checkTensors } from './check-tensors.js';
+
+/** Options of convTranspose1d/2d/3d: PyTorch's keyword arguments. */
+export interface ConvTransposeArgs extends ConvTransposeOptions {
+  /** `[Cout]`, added to every output position of its channel. */
+  bias?: Tensor | null;
+}
+
+function convTransposeNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvTransposeArgs): Tensor {
+  checkTensors(op, x, weight, args.bias);
+  const bias = args.bias ?? null;
+  const plan = planConvTranspose(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
+  const y = zeros(plan.outShape, x.dtype);
+  convTransposeRef(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
+  return y;
+}
+
+/**
+ * 1D transposed convolution, as `torch.nn.functional.conv_transpose1d`: the gradient of conv1d with
+ * respect to its input. x: `[N, Cin, L]`, weight: `[Cin, Cout/groups, k]`. Output length:
+ * `(L−1)·s − padBefore − padAfter + d·(k−1) + outputPadding + 1`.
+ */
+export function convTranspose1d(x: Tensor, weight: Tensor, args: ConvTransposeArgs = {}): Tensor {
+  return convTransposeNd('convTranspose1d', 1, x, weight, args);
+}
+
+/**
+ * 2D transposed convolution, as `torch.nn.functional.conv_transpose2d`. x: `[N, Cin, H, W]`,
+ * weight: `[Cin, Cout/groups, kH, kW]`.
+ * @example convTranspose2d(x, w, { stride: 2, dilation: 2, padding: 1, outputPadding: 1 })
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, args: ConvTransposeArgs = {}): Tensor {
+  return convTransposeNd('convTranspose2d', 2, x, weight, args);
+}
+
+/** 3D transposed convolution, as `torch.nn.functional.conv_transpose3d`. weight: `[Cin, Cout/groups, kD, kH, kW]`. */
+export function convTranspose3d(x: Tensor, weight: Tensor, args: ConvTransposeArgs = {}): Tensor {
+  return convTransposeNd('convTranspose3d', 3, x, weight, args);
+}

@@ -1,0 +1,52 @@
+import { convRef } from '../kernels/ref/conv.js';
+import { type ConvOptions, planConv } from '../shape/plan-conv.js';
+import { Tensor, zeros } from '../tensor/tensor.js';
+import { checkTensors } from './check-tensors.js';
+
+/** Options of conv1d/2d/3d: PyTorch's keyword arguments, plus `causalAxis`. */
+export interface ConvArgs extends ConvOptions {
+  /** `[Cout]`, added to every output position of its channel. */
+  bias?: Tensor | null;
+}
+
+/** Validates, plans and runs a conv; `op` names the entry point in error messages. */
+export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
+  checkTensors(op, x, weight, args.bias);
+  const bias = args.bias ?? null;
+  const plan = planConv(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
+  const y = zeros(plan.outShape, x.dtype);
+  convRef(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
+  return y;
+}
+
+/**
+ * 1D convolution, as `torch.nn.functional.conv1d`. x: `[N, Cin, L]` (or `[Cin, L]`),
+ * weight: `[Cout, Cin/groups, k]`. `padding: 'causal'` pads `d·(k−1)` on the left only.
+ * @example conv1d(x, w, { dilation: 4, padding: 'causal' }) // a WaveNet layer's conv
+ */
+export function conv1d(x: Tensor, weight: Tensor, args: ConvArgs = {}): Tensor {
+  return convNd('conv1d', 1, x, weight, args);
+}
+
+/**
+ * 2D convolution, as `torch.nn.functional.conv2d`. x: `[N, Cin, H, W]` (or `[Cin, H, W]`),
+ * weight: `[Cout, Cin/groups, kH, kW]`. Output size per axis:
+ * `floor((in + padBefore + padAfter − d·(k−1) − 1) / s) + 1`.
+ * @example conv2d(x, w, { dilation: 2, stride: 2 }) // x [1,1,5,5], w [1,1,2,2] → [1,1,2,2]
+ */
+export function conv2d(x: Tensor, weight: Tensor, args: ConvArgs = {}): Tensor {
+  return convNd('conv2d', 2, x, weight, args);
+}
+
+/** conv2d under another entry point's name (the TF-style API), so its errors name that entry point. */
+export function conv2dAs(op: string, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
+  return convNd(op, 2, x, weight, args);
+}
+
+/**
+ * 3D convolution, as `torch.nn.functional.conv3d`. x: `[N, Cin, D, H, W]` (or `[Cin, D, H, W]`),
+ * weight: `[Cout, Cin/groups, kD, kH, kW]`.
+ */
+export function conv3d(x: Tensor, weight: Tensor, args: ConvArgs = {}): Tensor {
+  return convNd('conv3d', 3, x, weight, args);
+}
