@@ -168,6 +168,9 @@ export function planConvTranspose(
 }
 
 function splitInput(op: string, nd: number, xShape: readonly number[]) {
+  if (nd !== 1 && nd !== 2 && nd !== 3) {
+    throw new AtrousError('bad_argument', `${op}: convolutions have 1, 2 or 3 spatial axes, got ${nd}`);
+  }
   if (xShape.length !== nd + 2 && xShape.length !== nd + 1) {
     throw new AtrousError(
       'rank_mismatch',
@@ -193,6 +196,9 @@ function checkRank(op: string, name: string, shape: readonly number[], rank: num
 }
 
 function checkNotEmpty(op: string, name: string, shape: readonly number[]): void {
+  if (shape.slice(2).some((n) => n < 1)) {
+    throw new AtrousError('non_positive', `${op}: kernel size ${fmtSizes(shape.slice(2))} of ${name} ${fmtShape(shape)} must be positive`);
+  }
   if (shape.some((n) => n < 1)) {
     throw new AtrousError('empty_output', `${op}: ${name} ${fmtShape(shape)} has an empty axis`);
   }

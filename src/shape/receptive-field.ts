@@ -11,6 +11,9 @@ export interface RfLayer {
   padBefore?: number;
 }
 
+/** Largest receptive field whose exact coverage is computed (one number per input offset). */
+export const MAX_COVERAGE = 10_000_000;
+
 /** The receptive field after a layer, in input samples. */
 export interface RfRow {
   /** 1-based layer index. */
@@ -62,6 +65,10 @@ export function receptiveField(layers: readonly RfLayer[]): RfRow[] {
  * multiplying the layers' tap polynomials.
  */
 export function receptiveFieldCoverage(layers: readonly RfLayer[]): number[] {
+  const rf = receptiveField(layers).at(-1)!.receptiveField;
+  if (rf > MAX_COVERAGE) {
+    throw new AtrousError('bad_argument', `receptiveFieldCoverage: the receptive field spans ${rf} inputs; exact coverage is limited to ${MAX_COVERAGE}`);
+  }
   let counts = [1];
   let jump = 1;
   for (const l of checkLayers(layers)) {
@@ -91,7 +98,7 @@ export interface GriddingReport {
 export interface HdcReport {
   /** M_i for i = 2..n: the largest gap between non-zero taps the stack from layer i up leaves, per the paper. */
   maxDistances: number[];
-  /** HDC's design goal M_2 ≤ K; `null` with fewer than two layers. */
+  /** HDC's design goal M_2 ≤ K and no common factor; `null` where HDC does not apply (one layer, even K, or a first dilation ≠ 1). */
   satisfied: boolean | null;
   /** Greatest common divisor of the dilations; > 1 always grids (every offset read is a multiple). */
   commonFactor: number;
@@ -106,7 +113,8 @@ export function griddingCheck(kernel: number, dilations: readonly number[]): Gri
   const layers = dilations.map((d) => ({ kernel, dilation: d }));
   const counts = receptiveFieldCoverage(layers);
   const holes = counts.flatMap((c, i) => (c === 0 ? [i] : []));
-  return { receptiveField: counts.length, holes, grids: holes.length > 0, hdc: hdcRule(kernel, dilations) };
+  const grids = holes.length > 0;
+  return { receptiveField: counts.length, holes, grids, hdc: hdcRule(kernel, dilations, grids) };
 }
 
 function gcd(a: number, b: number): number {
@@ -114,26 +122,29 @@ function gcd(a: number, b: number): number {
 }
 
 /** M_n = r_n; M_i = max(M_{i+1} − 2r_i, M_{i+1} − 2(M_{i+1} − r_i), r_i); goal M_2 ≤ K. */
-function hdcRule(kernel: number, r: readonly number[]): HdcReport {
+function hdcRule(kernel: number, r: readonly number[], grids: boolean): HdcReport {
   const commonFactor = r.reduce(gcd);
   const n = r.length;
   const M = new Array<number>(n).fill(0);
   M[n - 1] = r[n - 1];
   for (let i = n - 2; i >= 1; i--) M[i] = Math.max(M[i + 1] - 2 * r[i], M[i + 1] - 2 * (M[i + 1] - r[i]), r[i]);
   const maxDistances = M.slice(1);
-  if (n < 2) {
+  const verdict = grids ? 'The exact coverage finds holes' : 'The exact coverage reads every input';
+  if (commonFactor > 1) {
     return {
-      maxDistances, satisfied: null, commonFactor,
-      explanation: 'HDC needs at least two layers; a single dilated layer reads only every d-th input.',
+      maxDistances, satisfied: false, commonFactor,
+      explanation: `${verdict}: the dilations share the factor ${commonFactor}, so every input read is a multiple of ${commonFactor} apart (HDC, Wang et al. 2018, forbids a common factor).`,
     };
   }
-  const satisfied = M[1] <= kernel && commonFactor === 1;
-  const why = commonFactor > 1
-    ? `the dilations share the factor ${commonFactor}, so every input read is a multiple of ${commonFactor} apart`
-    : M[1] <= kernel
-      ? `M_2 = ${M[1]} ≤ K = ${kernel}: the first layer's ${kernel} taps fill every gap the layers above leave`
-      : `M_2 = ${M[1]} > K = ${kernel}: the layers above leave gaps wider than the first layer's kernel can fill`;
-  // HDC's argument assumes a dense first layer; say so rather than let it contradict the exact check.
-  const caveat = r[0] > 1 ? ` The first layer's dilation is ${r[0]}, not 1, so HDC's guarantee does not apply; the exact coverage decides.` : '';
-  return { maxDistances, satisfied, commonFactor, explanation: `HDC (Wang et al. 2018): ${why}.${caveat}` };
+  // HDC is stated for odd kernels that are dense in their first layer; elsewhere it neither
+  // guarantees nor forbids coverage, so report it without using it as the reason.
+  if (n < 2 || kernel % 2 === 0 || r[0] !== 1) {
+    const why = n < 2 ? 'it needs at least two layers' : kernel % 2 === 0 ? `it is stated for odd kernels, not K = ${kernel}` : `it assumes the first layer has dilation 1, not ${r[0]}`;
+    return { maxDistances, satisfied: null, commonFactor, explanation: `${verdict}. HDC (Wang et al. 2018) does not apply: ${why}.` };
+  }
+  const satisfied = M[1] <= kernel;
+  const explanation = satisfied
+    ? `${verdict}, as HDC (Wang et al. 2018) guarantees: M_2 = ${M[1]} ≤ K = ${kernel}, so the first layer's ${kernel} taps fill every gap the layers above leave.`
+    : `${verdict}. HDC (Wang et al. 2018) is not met: M_2 = ${M[1]} > K = ${kernel}, so the layers above may leave gaps wider than the first layer's kernel${grids ? ', and here they do' : '; here the gaps still happen to be filled'}.`;
+  return { maxDistances, satisfied, commonFactor, explanation };
 }

@@ -43,6 +43,7 @@ test('non_positive stride, dilation and groups', () => {
   throwsCode(() => conv2d(x4, w4, { stride: 0 }), 'non_positive', /conv2d: stride must be positive, got 0/);
   throwsCode(() => conv2d(x4, w4, { dilation: [1, -2] }), 'non_positive', /dilation must be positive, got -2/);
   throwsCode(() => conv2d(x4, w4, { groups: 0 }), 'non_positive', /groups must be positive, got 0/);
+  throwsCode(() => conv2d(x4, zeros([32, 16, 0, 3])), 'non_positive', /kernel size 0x3 of weight \[32,16,0,3\] must be positive/);
 });
 
 test('negative_padding, explicit and per side', () => {

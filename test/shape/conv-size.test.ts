@@ -29,3 +29,8 @@ test('transposed output size inverts the conv size for each output padding', () 
     assert.equal(convTransposeOutSize(out, k, s, d, p, p, n - back), n);
   }
 });
+
+test('planConv accepts only 1, 2 or 3 spatial axes', async () => {
+  const { planConv } = await import('../../src/shape/plan-conv.js');
+  assert.throws(() => planConv('convNd', 4, [1, 1, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1], null), /convolutions have 1, 2 or 3 spatial axes, got 4/);
+});

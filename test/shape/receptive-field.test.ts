@@ -54,7 +54,18 @@ test('gridding: K=3 with [1,2,5] covers, [2,4,8] grids (Wang et al. 2018)', () =
   const sawtooth = griddingCheck(3, [1, 2, 9]); // M_2 = max(9−4, 9−14, 2) = 5 > 3
   assert.equal(sawtooth.hdc.satisfied, false);
   assert.equal(sawtooth.grids, true);
-  assert.equal(griddingCheck(2, [1, 2, 4, 8]).grids, false); // WaveNet's schedule tiles exactly
+  const wavenet = griddingCheck(2, [1, 2, 4, 8]); // WaveNet's schedule tiles exactly
+  assert.equal(wavenet.grids, false);
+  assert.equal(wavenet.hdc.satisfied, null, 'HDC is stated for odd kernels');
+  assert.match(wavenet.hdc.explanation, /^The exact coverage reads every input\. HDC .* does not apply: it is stated for odd kernels/);
+  const lucky = griddingCheck(3, [1, 1, 4, 1]); // fails HDC, covers anyway
+  assert.equal(lucky.grids, false);
+  assert.equal(lucky.hdc.satisfied, false);
+  assert.match(lucky.hdc.explanation, /happen to be filled/);
+});
+
+test('coverage refuses receptive fields too large to list', () => {
+  assert.throws(() => receptiveFieldCoverage([{ kernel: 3, dilation: 1e9 }]), /spans 2000000001 inputs; exact coverage is limited to 10000000/);
 });
 
 test('bad layers get clear errors', () => {
