@@ -1,5 +1,5 @@
-import { convRef } from '../kernels/ref/conv.js';
-import { type ConvOptions, planConv } from '../shape/plan-conv.js';
+import { runConv, runConvAsync } from '../kernels/registry.js';
+import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
 
@@ -9,13 +9,24 @@ export interface ConvArgs extends ConvOptions {
   bias?: Tensor | null;
 }
 
-/** Validates, plans and runs a conv; `op` names the entry point in error messages. */
-export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
+function prepare(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): { plan: ConvPlan; bias: Tensor | null; y: Tensor } {
   checkTensors(op, x, weight, args.bias);
   const bias = args.bias ?? null;
   const plan = planConv(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
-  const y = zeros(plan.outShape, x.dtype);
-  convRef(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
+  return { plan, bias, y: zeros(plan.outShape, x.dtype) };
+}
+
+/** Validates, plans and runs a conv; `op` names the entry point in error messages. */
+export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
+  const { plan, bias, y } = prepare(op, nd, x, weight, args);
+  runConv(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
+  return y;
+}
+
+/** convNd with the kernel off the main thread (native backend), so the event loop keeps running. */
+export async function convNdAsync(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Promise<Tensor> {
+  const { plan, bias, y } = prepare(op, nd, x, weight, args);
+  await runConvAsync(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
   return y;
 }
 
@@ -49,4 +60,15 @@ export function conv2dAs(op: string, x: Tensor, weight: Tensor, args: ConvArgs):
  */
 export function conv3d(x: Tensor, weight: Tensor, args: ConvArgs = {}): Tensor {
   return convNd('conv3d', 3, x, weight, args);
+}
+
+/**
+ * conv1d/conv2d/conv3d that run the kernel on a worker thread and resolve when done, so a long
+ * convolution never blocks the event loop. Same arguments, same results.
+ * @example const y = await convAsync(x, w, { dilation: 8, padding: 'same' }) // x [N, C, H, W]
+ */
+export function convAsync(x: Tensor, weight: Tensor, args: ConvArgs = {}): Promise<Tensor> {
+  const nd = weight?.rank - 2;
+  const op = ['conv1d', 'conv2d', 'conv3d'][nd - 1] ?? 'convAsync';
+  return convNdAsync(op, nd >= 1 && nd <= 3 ? nd : 2, x, weight, args);
 }

@@ -6,12 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { setBackend } from '../../src/kernels/registry.js';
 import { conv1d, conv2d, conv3d } from '../../src/ops/conv.js';
 import { convTranspose1d, convTranspose2d, convTranspose3d } from '../../src/ops/conv-transpose.js';
 import { planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
 import { randn, type Tensor } from '../../src/tensor/tensor.js';
 import { type ConvCase, forwardCases, transposedCases } from '../oracle/conv-cases.js';
 import { runOnnxConv } from '../oracle/onnx-conv.js';
+
+// This file checks the reference itself; the fast kernels are checked against it in
+// test/kernels/conformance.test.ts.
+setBackend('ref');
 
 const FORWARD = [conv1d, conv2d, conv3d];
 const TRANSPOSED = [convTranspose1d, convTranspose2d, convTranspose3d];

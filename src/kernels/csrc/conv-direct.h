@@ -1,0 +1,176 @@
+// Direct dilated convolution on one output row at a time, one source for every target.
+//
+// Built once per instruction set (native AVX-512 / AVX2 / baseline, and wasm SIMD128) with the
+// vector length VL and the register tile MR x NR as template parameters. Freestanding on purpose
+// (no allocation, no threads, no standard library): the native driver (conv-isa.cc) and the wasm
+// exports (conv-wasm.cc) each own memory and threads their own way, and call run_task.
+//
+// Why a row panel and not im2col: for output row r = (od, oh) and an output column chunk, we copy
+// the input rows that row reads — one per (input channel, valid (kd, kh) tap) — into a small
+// zero-padded "panel", with each row split into sW phases so that a strided tap reads contiguous
+// memory. Stride, padding and dilation are resolved there; the micro-kernel only multiplies:
+//
+//   panel[c][t][phase][j] = x[c, id_t, ih_t, (ow0 + j)·sW + phase − pW]   (0 outside the input)
+//   y[co, r, ow0 + j] += w[co, c, t, kw] · panel[c][t][(kw·dW) % sW][j + (kw·dW) / sW]
+//
+// The panel holds Cin/groups · KD·KH rows of one column chunk: O(tile), never O(k·C·H·W).
+// Rows whose tap falls entirely in the padding contribute zero and are skipped, not multiplied.
+#pragma once
+#include <stddef.h>
+
+#include "conv-desc.h"
+
+namespace atrous {
+namespace ATROUS_ISA_NS {
+
+// Unaligned vector of VL floats (GCC/clang vector extensions: one source for x86 and wasm).
+template <int VL>
+struct Vec {
+  typedef float type __attribute__((vector_size(VL * 4), aligned(4)));
+};
+
+inline int min_int(int a, int b) { return a < b ? a : b; }
+
+template <int VL, int MR, int NR>
+struct DirectConv {
+  typedef typename Vec<VL>::type V;
+  static constexpr int kColBlock = VL * NR;  // output columns per micro-tile
+  static constexpr int kChunk = 512;         // output columns per task, rounded to whole tiles
+
+  const ConvDesc& d;
+  int cinG, coutG, blocks, K;
+  int chunk, chunks;  // column chunk width and chunks per output row
+  int panel_len;      // floats per phase row: the chunk in whole tiles, plus the reach of the taps
+
+  explicit DirectConv(const ConvDesc& desc) : d(desc) {
+    cinG = d.Cin / d.groups;
+    coutG = d.Cout / d.groups;
+    blocks = (coutG + MR - 1) / MR;
+    K = d.KD * d.KH * d.KW;
+    const int c = d.OW < kChunk ? d.OW : kChunk;
+    chunk = ((c + kColBlock - 1) / kColBlock) * kColBlock;
+    chunks = (d.OW + chunk - 1) / chunk;
+    panel_len = chunk + d.dW * (d.KW - 1) / d.sW + 1;
+  }
+
+  // Tasks: batch item × group × output row × column chunk, numbered in output order.
+  int task_count() const { return d.N * d.groups * d.OD * d.OH * chunks; }
+  // Scratch each concurrent caller of run_task needs: the panel, and KD·KH + KW ints.
+  size_t panel_floats() const { return static_cast<size_t>(cinG) * d.KD * d.KH * d.sW * panel_len; }
+  size_t scratch_ints() const { return static_cast<size_t>(d.KD) * d.KH + d.KW; }
+  size_t packed_floats() const { return static_cast<size_t>(d.groups) * blocks * cinG * K * MR; }
+
+  // Weights repacked per group as [cout block][c][kd][kh][kw][MR], zero-padded to a whole block,
+  // so the micro-kernel reads its MR broadcasts from one contiguous line.
+  void pack_weights(const float* w, float* out) const {
+    for (size_t i = 0; i < packed_floats(); i++) out[i] = 0.0f;
+    for (int g = 0; g < d.groups; g++)
+      for (int b = 0; b < blocks; b++)
+        for (int m = 0; m < MR && b * MR + m < coutG; m++) {
+          const int co = g * coutG + b * MR + m;
+          for (int c = 0; c < cinG; c++)
+            for (int k = 0; k < K; k++)
+              out[((static_cast<size_t>(g * blocks + b) * cinG + c) * K + k) * MR + m] =
+                  w[(static_cast<size_t>(co) * cinG + c) * K + k];
+        }
+  }
+
+  // Runs task `i`. `panel` holds panel_floats(), `ints` scratch_ints().
+  void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
+    const int ow0 = (i % chunks) * chunk;
+    i /= chunks;
+    const int oh = i % d.OH;
+    i /= d.OH;
+    const int od = i % d.OD;
+    i /= d.OD;
+    const int g = i % d.groups;
+    const int n = i / d.groups;
+    const int ow1 = min_int(d.OW, ow0 + chunk);
+
+    int* taps = ints;
+    int* kw_off = ints + d.KD * d.KH;
+    const int ntaps = build_panel(n, g, od, oh, ow0, x, panel, taps);
+    for (int kw = 0; kw < d.KW; kw++) kw_off[kw] = (kw * d.dW % d.sW) * panel_len + kw * d.dW / d.sW;
+
+    const size_t plane = static_cast<size_t>(d.OD) * d.OH * d.OW;
+    const size_t row_off = (static_cast<size_t>(od) * d.OH + oh) * d.OW;
+    const float* wgroup = wpack + static_cast<size_t>(g) * blocks * cinG * K * MR;
+    float out[MR][kColBlock];
+    for (int b = 0; b < blocks; b++) {
+      const int co0 = g * coutG + b * MR;
+      const int mcount = min_int(MR, coutG - b * MR);
+      for (int j0 = 0; j0 < ow1 - ow0; j0 += kColBlock) {
+        const int ncount = min_int(kColBlock, ow1 - ow0 - j0);
+        tile(panel, taps, ntaps, kw_off, wgroup, b, j0, out);
+        for (int m = 0; m < mcount; m++) {
+          const float bv = bias ? bias[co0 + m] : 0.0f;
+          float* dst = y + (static_cast<size_t>(n) * d.Cout + co0 + m) * plane + row_off + ow0 + j0;
+          for (int j = 0; j < ncount; j++) dst[j] = out[m][j] + bv;
+        }
+      }
+    }
+  }
+
+ private:
+  // Fills the panel; returns how many (kd, kh) taps land inside the input, listed in `taps`.
+  int build_panel(int n, int g, int od, int oh, int ow0, const float* x, float* panel, int* taps) const {
+    int ntaps = 0;
+    for (int kd = 0; kd < d.KD; kd++) {
+      const int id = od * d.sD - d.pD + kd * d.dD;
+      if (id < 0 || id >= d.D) continue;
+      for (int kh = 0; kh < d.KH; kh++) {
+        const int ih = oh * d.sH - d.pH + kh * d.dH;
+        if (ih >= 0 && ih < d.H) taps[ntaps++] = kd * d.KH + kh;
+      }
+    }
+    for (int c = 0; c < cinG; c++) {
+      const size_t plane_in = (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D;
+      for (int ti = 0; ti < ntaps; ti++) {
+        const int id = od * d.sD - d.pD + (taps[ti] / d.KH) * d.dD;
+        const int ih = oh * d.sH - d.pH + (taps[ti] % d.KH) * d.dH;
+        const float* src = x + ((plane_in + id) * d.H + ih) * d.W;
+        float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * d.sW * panel_len;
+        for (int ph = 0; ph < d.sW; ph++) {
+          float* dst = row + ph * panel_len;
+          const int base = ow0 * d.sW + ph - d.pW;  // input column of dst[0]
+          for (int j = 0; j < panel_len; j++) {
+            const int iw = base + j * d.sW;
+            dst[j] = (iw >= 0 && iw < d.W) ? src[iw] : 0.0f;
+          }
+        }
+      }
+    }
+    return ntaps;
+  }
+
+  // out[m][j] = Σ over channels, valid taps and kw of w · panel, for one cout block and tile.
+  void tile(const float* panel, const int* taps, int ntaps, const int* kw_off, const float* wgroup, int b, int j0,
+            float out[MR][kColBlock]) const {
+    V acc[MR][NR];
+    for (int m = 0; m < MR; m++)
+      for (int v = 0; v < NR; v++) acc[m][v] = V{};
+    const size_t row_stride = static_cast<size_t>(d.sW) * panel_len;
+    const int KW = d.KW;
+    for (int c = 0; c < cinG; c++) {
+      for (int ti = 0; ti < ntaps; ti++) {
+        const float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * row_stride + j0;
+        const float* wt = wgroup + ((static_cast<size_t>(b) * cinG + c) * K + taps[ti] * KW) * MR;
+        for (int kw = 0; kw < KW; kw++) {
+          const float* src = row + kw_off[kw];
+          V xv[NR];
+          for (int v = 0; v < NR; v++) xv[v] = *reinterpret_cast<const V*>(src + v * VL);
+          for (int m = 0; m < MR; m++) {
+            // "s − 0" broadcasts without the stray add that "0 + s" keeps (x + 0 ≠ x for −0).
+            const V s = wt[kw * MR + m] - V{};
+            for (int v = 0; v < NR; v++) acc[m][v] += s * xv[v];
+          }
+        }
+      }
+    }
+    for (int m = 0; m < MR; m++)
+      for (int v = 0; v < NR; v++) *reinterpret_cast<V*>(&out[m][v * VL]) = acc[m][v];
+  }
+};
+
+}  // namespace ATROUS_ISA_NS
+}  // namespace atrous

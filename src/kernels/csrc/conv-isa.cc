@@ -1,0 +1,88 @@
+// One instruction set's build of the kernels. Compiled once per target with
+//   -DATROUS_ISA_NS=<avx512|avx2|baseline|wasm_simd128|wasm_relaxed> and that target's flags
+// (binding.gyp for native, tools/build-wasm.sh for WebAssembly). Tiles: MR output channels ×
+// NR vectors of VL output columns, sized so MR·NR accumulators fit the register file.
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "conv-direct.h"
+#include "conv-isa.h"
+
+namespace atrous {
+namespace ATROUS_ISA_NS {
+
+#if defined(__AVX512F__)
+constexpr int VL = 16, MR = 8, NR = 3;  // 24 of 32 zmm registers accumulate
+#elif defined(__AVX2__)
+constexpr int VL = 8, MR = 4, NR = 3;   // 12 of 16 ymm registers accumulate
+#else
+constexpr int VL = 4, MR = 4, NR = 3;   // SSE2 / wasm SIMD128: 12 of 16 xmm registers
+#endif
+
+// Packs the weights, then hands tasks to `threads` threads (the caller's included) through an
+// atomic counter; each thread owns its panel.
+template <int TMR, int TNR>
+static void run(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, int threads) {
+  const DirectConv<VL, TMR, TNR> k(d);
+  std::vector<float> wpack(k.packed_floats());
+  k.pack_weights(w, wpack.data());
+  const int tasks = k.task_count();
+  std::atomic<int> next{0};
+  auto worker = [&]() {
+    std::vector<float> panel(k.panel_floats());
+    std::vector<int> ints(k.scratch_ints());
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks;)
+      k.run_task(i, x, wpack.data(), bias, y, panel.data(), ints.data());
+  };
+  const int nthreads = threads < tasks ? threads : tasks;
+  std::vector<std::thread> pool;
+  for (int i = 1; i < nthreads; i++) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+void conv_f32(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, int threads) {
+  // One output channel per group (depthwise): a tall tile would multiply zero weights, so use a
+  // single-channel tile that is wide along the columns instead.
+  if (d.Cout / d.groups == 1) {
+    run<1, 4 * NR>(d, x, w, bias, y, threads);
+  } else {
+    run<MR, NR>(d, x, w, bias, y, threads);
+  }
+}
+
+// Multiply-add throughput with 12 independent accumulator chains per thread: the machine's peak
+// for this instruction set, measured rather than looked up (turbo, SMT and VMs change it).
+double peak_gflops(int threads, double seconds) {
+  typedef Vec<VL>::type V;
+  std::atomic<double> total{0};
+  auto worker = [&]() {
+    V acc[12];
+    for (int i = 0; i < 12; i++) acc[i] = V{} + static_cast<float>(i);
+    const V a = V{} + 0.999999f, b = V{} + 1e-7f;
+    long iters = 0;
+    const auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (elapsed < seconds) {
+      for (int r = 0; r < 4096; r++)
+        for (int i = 0; i < 12; i++) acc[i] = acc[i] * a + b;
+      iters += 4096;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    float sink = 0;
+    for (int i = 0; i < 12; i++) sink += acc[i][0];
+    const double flops = static_cast<double>(iters) * 12 * VL * 2 + (sink == 12345.0f ? 1 : 0);
+    double prev = total.load();
+    while (!total.compare_exchange_weak(prev, prev + flops / elapsed / 1e9)) {}
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; i++) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+  return total.load();
+}
+
+}  // namespace ATROUS_ISA_NS
+}  // namespace atrous

@@ -1,0 +1,229 @@
+// N-API binding of the native kernels. The TypeScript side validates every argument first
+// (src/shape/plan-conv.ts); this layer checks again that each buffer is exactly as long as the
+// descriptor says, so no input can make a kernel read or write out of range.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "../csrc/conv-isa.h"
+
+namespace {
+
+using atrous::ConvDesc;
+
+typedef void (*ConvFn)(const ConvDesc&, const float*, const float*, const float*, float*, int);
+typedef double (*PeakFn)(int, double);
+
+struct Isa {
+  const char* name;
+  ConvFn conv;
+  PeakFn peak;
+  bool supported;
+};
+
+Isa* isas() {
+  static Isa table[] = {
+      {"avx512", atrous::avx512::conv_f32, atrous::avx512::peak_gflops,
+       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma")},
+      {"avx2", atrous::avx2::conv_f32, atrous::avx2::peak_gflops,
+       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
+      {"baseline", atrous::baseline::conv_f32, atrous::baseline::peak_gflops, true},
+  };
+  return table;
+}
+constexpr int kIsaCount = 3;
+
+napi_value throw_error(napi_env env, const std::string& msg) {
+  napi_throw_error(env, "ATROUS_NATIVE", msg.c_str());
+  return nullptr;
+}
+
+#define CHECK_NAPI(call) \
+  if ((call) != napi_ok) return throw_error(env, "atrous native: N-API call failed: " #call)
+
+const Isa* find_isa(napi_env env, napi_value v) {
+  char buf[32];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &len) != napi_ok) return nullptr;
+  for (int i = 0; i < kIsaCount; i++)
+    if (std::strcmp(isas()[i].name, buf) == 0 && isas()[i].supported) return &isas()[i];
+  return nullptr;
+}
+
+// A typed array's data and element count, or false if `v` is not of the expected type.
+template <typename T>
+bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** data, size_t* len) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, nullptr, nullptr) != napi_ok || type != want) return false;
+  *data = static_cast<T*>(ptr);
+  return true;
+}
+
+struct ConvCall {
+  const Isa* isa = nullptr;
+  ConvDesc d{};
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* b = nullptr;
+  float* y = nullptr;
+  int threads = 1;
+};
+
+// Parses (isa, desc, x, w, bias|null, y, threads) and checks every size against the descriptor.
+bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_value* keep) {
+  size_t argc = 7;
+  napi_value argv[7];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 7) {
+    throw_error(env, "atrous native conv: expected (isa, desc, x, w, bias, y, threads)");
+    return false;
+  }
+  call->isa = find_isa(env, argv[0]);
+  if (!call->isa) {
+    throw_error(env, "atrous native conv: unknown or unsupported instruction set");
+    return false;
+  }
+  int32_t* desc = nullptr;
+  size_t n = 0;
+  if (!typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) {
+    throw_error(env, "atrous native conv: desc must be an Int32Array of 22 fields");
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    // Padding (fields 16..18) may be 0; everything else is a size, stride or dilation ≥ 1.
+    const bool is_pad = i >= 16 && i <= 18;
+    if (desc[i] < (is_pad ? 0 : 1) && !(i == 0 && desc[i] == 0)) {
+      throw_error(env, "atrous native conv: descriptor field " + std::to_string(i) + " out of range");
+      return false;
+    }
+  }
+  std::memcpy(&call->d, desc, sizeof(ConvDesc));
+  const ConvDesc& d = call->d;
+  if (d.Cin % d.groups != 0 || d.Cout % d.groups != 0) {
+    throw_error(env, "atrous native conv: channels not divisible by groups");
+    return false;
+  }
+  const int64_t xs = int64_t(d.N) * d.Cin * d.D * d.H * d.W;
+  const int64_t ws = int64_t(d.Cout) * (d.Cin / d.groups) * d.KD * d.KH * d.KW;
+  const int64_t ys = int64_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
+  float *x, *w, *y, *b = nullptr;
+  size_t xl, wl, yl, bl = 0;
+  if (!typed(env, argv[2], napi_float32_array, &x, &xl) || int64_t(xl) != xs ||
+      !typed(env, argv[3], napi_float32_array, &w, &wl) || int64_t(wl) != ws ||
+      !typed(env, argv[5], napi_float32_array, &y, &yl) || int64_t(yl) != ys) {
+    throw_error(env, "atrous native conv: x, w or y is not a Float32Array of the size the descriptor implies");
+    return false;
+  }
+  napi_valuetype bt;
+  napi_typeof(env, argv[4], &bt);
+  if (bt != napi_null && bt != napi_undefined) {
+    if (!typed(env, argv[4], napi_float32_array, &b, &bl) || int64_t(bl) != d.Cout) {
+      throw_error(env, "atrous native conv: bias must be null or a Float32Array of Cout values");
+      return false;
+    }
+  }
+  int32_t threads = 1;
+  if (napi_get_value_int32(env, argv[6], &threads) != napi_ok || threads < 1 || threads > 256) {
+    throw_error(env, "atrous native conv: threads must be an integer in 1..256");
+    return false;
+  }
+  call->x = x, call->w = w, call->b = b, call->y = y, call->threads = threads;
+  for (int i = 0; i < 4; i++) keep[i] = argv[i == 3 ? 5 : 2 + i];  // x, w, bias, y stay alive
+  return true;
+}
+
+napi_value Conv(napi_env env, napi_callback_info info) {
+  ConvCall call;
+  napi_value keep[4];
+  if (!parse_conv(env, info, &call, keep)) return nullptr;
+  call.isa->conv(call.d, call.x, call.w, call.b, call.y, call.threads);
+  return nullptr;
+}
+
+// The async form runs the same kernel on a libuv worker so a long call never blocks the event
+// loop; references keep the typed arrays alive until it completes.
+struct AsyncConv {
+  ConvCall call;
+  napi_ref refs[4] = {};
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
+};
+
+napi_value ConvAsync(napi_env env, napi_callback_info info) {
+  auto* job = new AsyncConv();
+  napi_value keep[4];
+  if (!parse_conv(env, info, &job->call, keep)) {
+    delete job;
+    return nullptr;
+  }
+  for (int i = 0; i < 4; i++) napi_create_reference(env, keep[i], 1, &job->refs[i]);
+  napi_value promise, name;
+  CHECK_NAPI(napi_create_promise(env, &job->deferred, &promise));
+  CHECK_NAPI(napi_create_string_utf8(env, "atrous.conv", NAPI_AUTO_LENGTH, &name));
+  CHECK_NAPI(napi_create_async_work(
+      env, nullptr, name,
+      [](napi_env, void* data) {
+        auto* j = static_cast<AsyncConv*>(data);
+        j->call.isa->conv(j->call.d, j->call.x, j->call.w, j->call.b, j->call.y, j->call.threads);
+      },
+      [](napi_env env, napi_status, void* data) {
+        auto* j = static_cast<AsyncConv*>(data);
+        for (auto& r : j->refs) napi_delete_reference(env, r);
+        napi_value undef;
+        napi_get_undefined(env, &undef);
+        napi_resolve_deferred(env, j->deferred, undef);
+        napi_delete_async_work(env, j->work);
+        delete j;
+      },
+      job, &job->work));
+  CHECK_NAPI(napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+napi_value Peak(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  const Isa* isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
+  int32_t threads = 0;
+  double seconds = 0;
+  if (!isa || napi_get_value_int32(env, argv[1], &threads) != napi_ok || threads < 1 || threads > 256 ||
+      napi_get_value_double(env, argv[2], &seconds) != napi_ok || !(seconds > 0 && seconds <= 10)) {
+    return throw_error(env, "atrous native peak: expected (isa, threads 1..256, seconds in (0, 10])");
+  }
+  napi_value out;
+  CHECK_NAPI(napi_create_double(env, isa->peak(threads, seconds), &out));
+  return out;
+}
+
+napi_value Isas(napi_env env, napi_callback_info) {
+  napi_value arr;
+  CHECK_NAPI(napi_create_array(env, &arr));
+  uint32_t k = 0;
+  for (int i = 0; i < kIsaCount; i++) {
+    if (!isas()[i].supported) continue;
+    napi_value s;
+    CHECK_NAPI(napi_create_string_utf8(env, isas()[i].name, NAPI_AUTO_LENGTH, &s));
+    CHECK_NAPI(napi_set_element(env, arr, k++, s));
+  }
+  return arr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convAsync", nullptr, ConvAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"peak", nullptr, Peak, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The functions build/Release/atrous_native.node exports (src/kernels/native/addon.cc). */
+export interface NativeAddon {
+  /** Instruction sets this CPU supports, best first: 'avx512', 'avx2', 'baseline'. */
+  isas(): string[];
+  conv(isa: string, desc: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+  convAsync(isa: string, desc: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** Multiply-add throughput in GFLOP/s over all `threads` for one instruction set. */
+  peak(isa: string, threads: number, seconds: number): number;
+}
+
+let cached: NativeAddon | null | undefined;
+let loadError = '';
+
+/**
+ * Loads the addon built by `npm install` (node-gyp), or returns null when there is none — an install
+ * without a compiler, or with install scripts disabled — so callers fall back to wasm or the reference.
+ */
+export function loadNative(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  // dist/src/kernels/native/loader.js → package root.
+  const path = fileURLToPath(new URL('../../../../build/Release/atrous_native.node', import.meta.url));
+  try {
+    cached = existsSync(path) ? (createRequire(import.meta.url)(path) as NativeAddon) : null;
+    if (!cached) loadError = `no native addon at ${path}`;
+  } catch (e) {
+    cached = null;
+    loadError = `native addon at ${path} failed to load: ${(e as Error).message}`;
+  }
+  return cached;
+}
+
+/** Why loadNative() returned null, for `atrous info` and error messages. */
+export function nativeLoadError(): string {
+  return loadError;
+}

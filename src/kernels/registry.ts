@@ -1,0 +1,106 @@
+import { availableParallelism } from 'node:os';
+import { AtrousError } from '../errors.js';
+import type { ConvPlan } from '../shape/plan-conv.js';
+import type { TypedData } from '../tensor/tensor.js';
+import { nativeConvKernels } from './native/conv.js';
+import { loadNative, nativeLoadError } from './native/loader.js';
+import { convRef } from './ref/conv.js';
+
+/**
+ * The one place that chooses a kernel. Order: native (the node-gyp addon, best instruction set
+ * first) → the reference. `ATROUS_BACKEND=native|ref` or `setBackend()` pins one; float64 always
+ * runs on the reference, which is the only float64 kernel.
+ */
+export type Backend = 'native' | 'ref';
+
+/** A forward conv kernel: the same contract for every backend. */
+export interface ConvKernel {
+  id: string;
+  backend: Backend;
+  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+}
+
+const refKernel: ConvKernel = {
+  id: 'conv_f32_ref__js',
+  backend: 'ref',
+  run: (plan, x, w, b, y) => convRef(plan, x, w, b, y),
+  runAsync: async (plan, x, w, b, y) => convRef(plan, x, w, b, y),
+};
+
+let pinned: Backend | null = null;
+let threadCount = availableParallelism();
+let kernels: ConvKernel[] | null = null;
+
+/** Every forward conv kernel usable here, fastest first; the conformance test runs them all. */
+export function convKernels(): ConvKernel[] {
+  if (!kernels) {
+    const addon = loadNative();
+    const native = addon ? nativeConvKernels(addon).map((k): ConvKernel => ({ ...k, backend: 'native' })) : [];
+    kernels = [...native, refKernel];
+  }
+  return kernels;
+}
+
+function requested(): Backend | null {
+  if (pinned) return pinned;
+  const env = process.env.ATROUS_BACKEND;
+  if (env === undefined || env === '') return null;
+  if (env !== 'native' && env !== 'ref') {
+    throw new AtrousError('bad_argument', `ATROUS_BACKEND must be 'native' or 'ref', got '${env}'`);
+  }
+  return env;
+}
+
+/**
+ * Pins the backend for every following call (like `tf.setBackend`), or `null` for the default
+ * order. Throws if the backend is not available here, saying why.
+ */
+export function setBackend(backend: Backend | null): void {
+  if (backend !== null && backend !== 'native' && backend !== 'ref') {
+    throw new AtrousError('bad_argument', `setBackend: expected 'native', 'ref' or null, got '${String(backend)}'`);
+  }
+  if (backend === 'native' && !loadNative()) {
+    throw new AtrousError('bad_argument', `setBackend: the native backend is not available (${nativeLoadError()}); run npm install with a C++ compiler`);
+  }
+  pinned = backend;
+}
+
+/** Threads a kernel may use in one call; defaults to the machine's cores. */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new AtrousError('bad_argument', `setThreads: expected an integer in 1..256, got ${n}`);
+  threadCount = n;
+}
+
+export function getThreads(): number {
+  return threadCount;
+}
+
+/** The float32 kernel calls use now (float64 always runs convRef). */
+export function chooseConvKernel(): ConvKernel {
+  const want = requested();
+  if (want === 'ref') return refKernel;
+  const best = convKernels()[0];
+  if (want === 'native' && best.backend !== 'native') {
+    throw new AtrousError('bad_argument', `ATROUS_BACKEND=native but the native backend is not available (${nativeLoadError()})`);
+  }
+  return best;
+}
+
+/** Runs a validated forward conv plan: float32 on the chosen kernel, float64 on the reference. */
+export function runConv(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): void {
+  if (y instanceof Float64Array) return convRef(plan, x, w, b, y);
+  chooseConvKernel().run(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
+}
+
+/** runConv off the main thread where the kernel can (native): the event loop keeps running. */
+export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): Promise<void> {
+  if (y instanceof Float64Array) return convRef(plan, x, w, b, y);
+  await chooseConvKernel().runAsync(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
+}
+
+/** Which backend calls go to now, for `atrous info` and debugging. */
+export function activeBackend(): { backend: Backend; kernel: string; threads: number } {
+  const k = chooseConvKernel();
+  return { backend: k.backend, kernel: k.id, threads: threadCount };
+}

@@ -1,0 +1,71 @@
+/**
+ * Every registered fast kernel against the reference, on the shared corpus plus shapes that stress
+ * the fast paths (dilation up to 16, rows longer than a task chunk, channel counts that are not a
+ * multiple of the register tile, depthwise with a multiplier), at 1 and 2 threads. Outputs start
+ * as NaN so a position never written shows up, and guard zones around the output must stay intact.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { convKernels } from '../../src/kernels/registry.js';
+import { convRef } from '../../src/kernels/ref/conv.js';
+import { planConv } from '../../src/shape/plan-conv.js';
+import { randn } from '../../src/tensor/tensor.js';
+import { type ConvCase, forwardCases } from '../oracle/conv-cases.js';
+
+const GUARD = 64;
+const SENTINEL = 12345.5;
+
+function stressCases(): ConvCase[] {
+  const c = (name: string, nd: number, xShape: number[], wShape: number[], rest: Partial<ConvCase>): ConvCase => ({
+    name, nd, xShape, wShape, transposed: false, bias: true, stride: Array(nd).fill(1), dilation: Array(nd).fill(1), groups: 1, padding: 0, ...rest,
+  });
+  return [
+    c('1D longer than a chunk, d16 causal', 1, [2, 5, 1300], [7, 5, 3], { dilation: [16], padding: 'causal' }),
+    c('1D k2 d256 causal (WaveNet)', 1, [1, 3, 700], [5, 3, 2], { dilation: [256], padding: 'causal' }),
+    c('2D d16 pad 16, Cout 13', 2, [1, 6, 40, 37], [13, 6, 3, 3], { dilation: [16, 16], padding: 16 }),
+    c('2D stride 2 d2 odd width', 2, [2, 3, 31, 29], [9, 3, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 2 }),
+    c('2D stride 3 with dilation 5 across W', 2, [1, 2, 17, 60], [5, 2, 2, 4], { dilation: [1, 5], stride: [1, 3], padding: [[0, 1], [3, 2]] }),
+    c('depthwise 3x3 d6', 2, [1, 8, 33, 35], [8, 1, 3, 3], { dilation: [6, 6], padding: 6, groups: 8 }),
+    c('depthwise multiplier 3', 2, [1, 4, 20, 21], [12, 1, 3, 3], { dilation: [2, 3], padding: 'same', groups: 4 }),
+    c('grouped 2D', 2, [1, 12, 19, 23], [18, 4, 3, 3], { dilation: [3, 2], padding: 'same', groups: 3 }),
+    c('1x1', 2, [2, 17, 9, 11], [10, 17, 1, 1], {}),
+    c('3D d2 pad 2', 3, [1, 4, 9, 10, 11], [6, 4, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
+    c('kernel as large as the input', 2, [1, 3, 9, 9], [4, 3, 3, 3], { dilation: [4, 4] }),
+    c('no bias, Cout 1', 1, [1, 9, 100], [1, 9, 5], { dilation: [7], padding: 'same', bias: false }),
+    c('wide row over several chunks with stride', 1, [1, 2, 2100], [3, 2, 3], { dilation: [9], stride: [2], padding: 'same' }),
+  ];
+}
+
+const cases = [...forwardCases(120, 77), ...stressCases()];
+
+for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+  for (const threads of [1, 2]) {
+    test(`${kernel.id} at ${threads} thread(s) equals the reference on ${cases.length} shapes`, () => {
+      const failures: string[] = [];
+      cases.forEach((c, i) => {
+        const x = randn(c.xShape, { seed: 3 * i });
+        const w = randn(c.wShape, { seed: 3 * i + 1 });
+        const b = c.bias ? randn([c.wShape[0]], { seed: 3 * i + 2 }) : null;
+        const plan = planConv('conformance', c.nd, c.xShape, c.wShape, b && b.shape, c);
+        const size = plan.outShape.reduce((a, n) => a * n, 1);
+        const expected = new Float32Array(size);
+        convRef(plan, x.data, w.data, b && b.data, expected);
+        const buffer = new Float32Array(size + 2 * GUARD).fill(SENTINEL);
+        const y = buffer.subarray(GUARD, GUARD + size).fill(NaN);
+        kernel.run(plan, x.data as Float32Array, w.data as Float32Array, b && (b.data as Float32Array), y, threads);
+        let maxAbs = 0;
+        for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
+        const bad = y.findIndex((v, j) => !(Math.abs(v - expected[j]) <= 1e-5 * Math.max(maxAbs, 1)));
+        if (bad >= 0) failures.push(`${c.name} x[${c.xShape}] w[${c.wShape}]: first bad index ${bad}: got ${y[bad]}, reference ${expected[bad]}`);
+        const guards = [...buffer.subarray(0, GUARD), ...buffer.subarray(GUARD + size)];
+        if (guards.some((v) => v !== SENTINEL)) failures.push(`${c.name}: wrote outside the output`);
+      });
+      assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
+    });
+  }
+}
+
+test('at least one fast kernel is registered where the native addon is built', () => {
+  assert.ok(convKernels().length >= 1);
+  assert.equal(convKernels().at(-1)!.id, 'conv_f32_ref__js');
+});
