@@ -21,7 +21,10 @@ test('npm pack → install → import { conv2d } from "atrous" gives PyTorch\'s 
     for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'package.json', 'README.md']) {
       assert.ok(files.includes(f), `tarball has ${f}`);
     }
-    assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/')), 'tarball ships only the build');
+    // The build, plus the C++ sources npm install compiles into the optional native addon.
+    const stray = files.filter((f) => f.startsWith('dist/test/') || f.startsWith('dist/bench/') || (f.startsWith('src/') && !/^src\/kernels\/(csrc\/|native\/addon\.cc$)/.test(f)));
+    assert.deepEqual(stray, [], 'tarball ships the build and the native sources only');
+    assert.ok(files.includes('binding.gyp') && files.includes('src/kernels/csrc/conv-direct.h'), 'native sources ship');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
     // commander is in the npm cache after the project's own install, so this needs no network.
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, stdio: 'pipe' });
