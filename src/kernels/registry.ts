@@ -4,7 +4,9 @@ import type { ConvPlan } from '../shape/plan-conv.js';
 import type { TypedData } from '../tensor/tensor.js';
 import { nativeConvKernels } from './native/conv.js';
 import { loadNative, nativeLoadError } from './native/loader.js';
+import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
+import { convTransposeRef } from './ref/conv-transpose.js';
 
 /**
  * The one place that chooses a kernel. Order: native (the node-gyp addon, best instruction set
@@ -103,4 +105,18 @@ export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b
 export function activeBackend(): { backend: Backend; kernel: string; threads: number } {
   const k = chooseConvKernel();
   return { backend: k.backend, kernel: k.id, threads: threadCount };
+}
+
+/**
+ * Runs a validated transposed conv plan: float64 and the ref backend on convTransposeRef, float32
+ * otherwise as the equivalent forward conv on the chosen kernel.
+ */
+export function runConvTranspose(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): void {
+  const kernel = chooseConvKernel();
+  if (y instanceof Float64Array || kernel.backend === 'ref') return convTransposeRef(plan, x, w, b, y);
+  const fwd = transposeAsConv(plan, x as Float32Array, w as Float32Array);
+  if (fwd) return kernel.run(fwd.plan, fwd.x, fwd.w, b as Float32Array | null, y, threadCount);
+  // Nothing but output padding survives the crop: every output is its channel's bias.
+  const plane = y.length / (plan.batch * plan.outChannels);
+  for (let i = 0; i < y.length; i++) y[i] = b ? b[Math.floor(i / plane) % plan.outChannels] : 0;
 }

@@ -1,4 +1,4 @@
-import { convTransposeRef } from '../kernels/ref/conv-transpose.js';
+import { runConvTranspose } from '../kernels/registry.js';
 import { type ConvTransposeOptions, planConvTranspose } from '../shape/plan-conv.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
@@ -14,7 +14,7 @@ function convTransposeNd(op: string, nd: number, x: Tensor, weight: Tensor, args
   const bias = args.bias ?? null;
   const plan = planConvTranspose(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
   const y = zeros(plan.outShape, x.dtype);
-  convTransposeRef(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
+  runConvTranspose(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
   return y;
 }
 

@@ -7,10 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { convKernels } from '../../src/kernels/registry.js';
+import { transposeAsConv } from '../../src/kernels/conv-transpose-as-conv.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
-import { planConv } from '../../src/shape/plan-conv.js';
+import { convTransposeRef } from '../../src/kernels/ref/conv-transpose.js';
+import { planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
 import { randn } from '../../src/tensor/tensor.js';
-import { type ConvCase, forwardCases } from '../oracle/conv-cases.js';
+import { type ConvCase, forwardCases, transposedCases } from '../oracle/conv-cases.js';
 
 const GUARD = 64;
 const SENTINEL = 12345.5;
@@ -68,4 +70,49 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
 test('at least one fast kernel is registered where the native addon is built', () => {
   assert.ok(convKernels().length >= 1);
   assert.equal(convKernels().at(-1)!.id, 'conv_f32_ref__js');
+});
+
+// Transposed convs run on the same kernels through transposeAsConv; check that rewrite per kernel.
+const transposed = [
+  ...transposedCases(80, 5),
+  // Crops larger than the kernel's reach, and output padding below dilation but not stride.
+  { ...transposedCases(1, 9)[0], name: 'deep crop', nd: 1, xShape: [1, 2, 9], wShape: [2, 3, 3], stride: [3], dilation: [2], groups: 1, padding: [[6, 7]], outputPadding: [1] },
+  { ...transposedCases(1, 9)[0], name: 'op < dilation', nd: 1, xShape: [1, 2, 5], wShape: [2, 1, 2], stride: [1], dilation: [3], groups: 1, padding: [[0, 0]], outputPadding: [2] },
+];
+
+for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+  test(`${kernel.id} runs transposed convs equal to the reference on ${transposed.length} shapes`, () => {
+    const failures: string[] = [];
+    let bias = 0;
+    transposed.forEach((c, i) => {
+      const x = randn(c.xShape, { seed: 5 * i });
+      const w = randn(c.wShape, { seed: 5 * i + 1 });
+      const b = c.bias ? randn([c.wShape[1] * c.groups], { seed: 5 * i + 2 }) : null;
+      const plan = planConvTranspose('conformance', c.nd, c.xShape, c.wShape, b && b.shape, { ...c, padding: c.padding as [number, number][] });
+      const size = plan.outShape.reduce((a, n) => a * n, 1);
+      const expected = new Float32Array(size);
+      convTransposeRef(plan, x.data, w.data, b && b.data, expected);
+      const fwd = transposeAsConv(plan, x.data as Float32Array, w.data as Float32Array);
+      const y = new Float32Array(size).fill(NaN);
+      if (fwd) {
+        kernel.run(fwd.plan, fwd.x, fwd.w, b && (b.data as Float32Array), y, 2);
+      } else {
+        // No rewrite: the registry fills the bias, which must be what the reference computes.
+        bias++;
+        const plane = size / (plan.batch * plan.outChannels);
+        y.forEach((_, j) => (y[j] = b ? b.data[Math.floor(j / plane) % plan.outChannels] : 0));
+      }
+      let maxAbs = 0;
+      for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
+      const bad = y.findIndex((v, j) => !(Math.abs(v - expected[j]) <= 1e-5 * Math.max(maxAbs, 1)));
+      if (bad >= 0) failures.push(`${c.name} x[${c.xShape}] w[${c.wShape}] s[${c.stride}] d[${c.dilation}] pad ${JSON.stringify(c.padding)} op[${c.outputPadding}]: index ${bad}: got ${y[bad]}, reference ${expected[bad]}`);
+    });
+    assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${transposed.length} shapes differ`);
+    assert.ok(bias < transposed.length / 10, `${bias} shapes were bias-only`);
+  });
+}
+
+test('a transposed conv whose output is all output padding has no forward rewrite', () => {
+  const plan = planConvTranspose('t', 1, [1, 1, 1], [1, 1, 1], null, { dilation: 3, padding: [[1, 0]], outputPadding: 2 });
+  assert.equal(transposeAsConv(plan, new Float32Array(1), new Float32Array(1)), null);
 });

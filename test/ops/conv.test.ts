@@ -87,3 +87,10 @@ test("tfConv2d NHWC equals conv2d NCHW, with 'SAME', stride and dilation togethe
   const refc = conv2d(permute(x, [0, 3, 1, 2]), permute(f, [3, 2, 0, 1]), { stride: [2, 3], dilation: 2, padding: [[1, 2], [0, 1]], groups: 2 });
   assert.deepEqual(Array.from(yc.data), Array.from(refc.data));
 });
+
+test('transposed conv whose output is only output padding gives the bias (fast path fills it)', () => {
+  const y = convTranspose1d(tensor([[[5]], [[6]]]).reshape([1, 2, 1]), tensor([[[1], [2]], [[3], [4]]]), {
+    stride: 3, dilation: 3, padding: [[1, 0]], outputPadding: 1, bias: tensor([0.25, -1]),
+  });
+  assert.deepEqual(y.toArray(), [[[0.25], [-1]]]);
+});

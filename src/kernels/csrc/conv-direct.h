@@ -30,6 +30,9 @@ struct Vec {
 };
 
 inline int min_int(int a, int b) { return a < b ? a : b; }
+inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+// Rounds toward +infinity for any sign of a (b > 0); C++ division truncates toward zero.
+inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
 template <int VL, int MR, int NR>
 struct DirectConv {
@@ -132,11 +135,20 @@ struct DirectConv {
         float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * d.sW * panel_len;
         for (int ph = 0; ph < d.sW; ph++) {
           float* dst = row + ph * panel_len;
-          const int base = ow0 * d.sW + ph - d.pW;  // input column of dst[0]
-          for (int j = 0; j < panel_len; j++) {
-            const int iw = base + j * d.sW;
-            dst[j] = (iw >= 0 && iw < d.W) ? src[iw] : 0.0f;
+          // dst[j] reads input column base + j·sW; only j in [lo, hi) lands inside the input, so
+          // the copy splits into zeros, a branch-free strided copy, and zeros.
+          const int base = ow0 * d.sW + ph - d.pW;
+          const int lo = clamp_int(ceil_div(-base, d.sW), 0, panel_len);
+          const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, panel_len);
+          int j = 0;
+          for (; j < lo; j++) dst[j] = 0.0f;
+          const float* s = src + base;
+          if (d.sW == 1) {
+            for (; j < hi; j++) dst[j] = s[j];
+          } else {
+            for (; j < hi; j++) dst[j] = s[j * d.sW];
           }
+          for (; j < panel_len; j++) dst[j] = 0.0f;
         }
       }
     }
