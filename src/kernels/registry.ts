@@ -6,14 +6,18 @@ import { nativeConvKernels } from './native/conv.js';
 import { loadNative, nativeLoadError } from './native/loader.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
+import { wasmConvKernels } from './wasm/conv.js';
+import { loadWasm, wasmLoadErrors } from './wasm/loader.js';
 import { convTransposeRef } from './ref/conv-transpose.js';
 
 /**
  * The one place that chooses a kernel. Order: native (the node-gyp addon, best instruction set
- * first) → the reference. `ATROUS_BACKEND=native|ref` or `setBackend()` pins one; float64 always
- * runs on the reference, which is the only float64 kernel.
+ * first) → wasm (relaxed SIMD, else SIMD128; shipped prebuilt, so always there on Node 20) → the
+ * reference. `ATROUS_BACKEND=native|wasm|ref` or `setBackend()` pins one; float64 always runs on
+ * the reference, which is the only float64 kernel.
  */
-export type Backend = 'native' | 'ref';
+export type Backend = 'native' | 'wasm' | 'ref';
+const BACKENDS: readonly Backend[] = ['native', 'wasm', 'ref'];
 
 /** A forward conv kernel: the same contract for every backend. */
 export interface ConvKernel {
@@ -21,6 +25,8 @@ export interface ConvKernel {
   backend: Backend;
   run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** Kernels with their own memory (wasm) report its live blocks, so tests can catch leaks. */
+  heapStats?(): { bytes: number; blocks: number };
 }
 
 const refKernel: ConvKernel = {
@@ -39,7 +45,8 @@ export function convKernels(): ConvKernel[] {
   if (!kernels) {
     const addon = loadNative();
     const native = addon ? nativeConvKernels(addon).map((k): ConvKernel => ({ ...k, backend: 'native' })) : [];
-    kernels = [...native, refKernel];
+    const wasm = wasmConvKernels().map((k): ConvKernel => ({ ...k, backend: 'wasm' }));
+    kernels = [...native, ...wasm, refKernel];
   }
   return kernels;
 }
@@ -48,10 +55,10 @@ function requested(): Backend | null {
   if (pinned) return pinned;
   const env = process.env.ATROUS_BACKEND;
   if (env === undefined || env === '') return null;
-  if (env !== 'native' && env !== 'ref') {
-    throw new AtrousError('bad_argument', `ATROUS_BACKEND must be 'native' or 'ref', got '${env}'`);
+  if (!BACKENDS.includes(env as Backend)) {
+    throw new AtrousError('bad_argument', `ATROUS_BACKEND must be 'native', 'wasm' or 'ref', got '${env}'`);
   }
-  return env;
+  return env as Backend;
 }
 
 /**
@@ -59,11 +66,11 @@ function requested(): Backend | null {
  * order. Throws if the backend is not available here, saying why.
  */
 export function setBackend(backend: Backend | null): void {
-  if (backend !== null && backend !== 'native' && backend !== 'ref') {
-    throw new AtrousError('bad_argument', `setBackend: expected 'native', 'ref' or null, got '${String(backend)}'`);
+  if (backend !== null && !BACKENDS.includes(backend)) {
+    throw new AtrousError('bad_argument', `setBackend: expected 'native', 'wasm', 'ref' or null, got '${String(backend)}'`);
   }
-  if (backend === 'native' && !loadNative()) {
-    throw new AtrousError('bad_argument', `setBackend: the native backend is not available (${nativeLoadError()}); run npm install with a C++ compiler`);
+  if (backend !== null && backend !== 'ref' && !convKernels().some((k) => k.backend === backend)) {
+    throw new AtrousError('bad_argument', `setBackend: the ${backend} backend is not available (${unavailable(backend)})`);
   }
   pinned = backend;
 }
@@ -81,12 +88,15 @@ export function getThreads(): number {
 /** The float32 kernel calls use now (float64 always runs convRef). */
 export function chooseConvKernel(): ConvKernel {
   const want = requested();
-  if (want === 'ref') return refKernel;
-  const best = convKernels()[0];
-  if (want === 'native' && best.backend !== 'native') {
-    throw new AtrousError('bad_argument', `ATROUS_BACKEND=native but the native backend is not available (${nativeLoadError()})`);
-  }
+  if (want === null) return convKernels()[0];
+  const best = convKernels().find((k) => k.backend === want);
+  if (!best) throw new AtrousError('bad_argument', `ATROUS_BACKEND=${want} but the ${want} backend is not available (${unavailable(want)})`);
   return best;
+}
+
+function unavailable(backend: Backend): string {
+  if (backend === 'native') return `${nativeLoadError()}; run npm install with a C++ compiler`;
+  return loadWasm().length ? '' : wasmLoadErrors() || 'this runtime has no WebAssembly SIMD';
 }
 
 /** Runs a validated forward conv plan: float32 on the chosen kernel, float64 on the reference. */
@@ -95,7 +105,7 @@ export function runConv(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData
   chooseConvKernel().run(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
 }
 
-/** runConv off the main thread where the kernel can (native): the event loop keeps running. */
+/** runConv off the main thread where the kernel can (native, wasm): the event loop keeps running. */
 export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): Promise<void> {
   if (y instanceof Float64Array) return convRef(plan, x, w, b, y);
   await chooseConvKernel().runAsync(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);

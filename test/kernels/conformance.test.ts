@@ -3,6 +3,7 @@
  * the fast paths (dilation up to 16, rows longer than a task chunk, channel counts that are not a
  * multiple of the register tile, depthwise with a multiplier), at 1 and 2 threads. Outputs start
  * as NaN so a position never written shows up, and guard zones around the output must stay intact.
+ * Kernels with their own memory (wasm) must hold the same live blocks after each case as before.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -54,7 +55,12 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
         convRef(plan, x.data, w.data, b && b.data, expected);
         const buffer = new Float32Array(size + 2 * GUARD).fill(SENTINEL);
         const y = buffer.subarray(GUARD, GUARD + size).fill(NaN);
+        const heapBefore = kernel.heapStats?.();
         kernel.run(plan, x.data as Float32Array, w.data as Float32Array, b && (b.data as Float32Array), y, threads);
+        const heapAfter = kernel.heapStats?.();
+        if (heapBefore && heapAfter && (heapAfter.bytes !== heapBefore.bytes || heapAfter.blocks !== heapBefore.blocks)) {
+          failures.push(`${c.name}: heap held ${heapBefore.blocks} blocks (${heapBefore.bytes} B) before, ${heapAfter.blocks} (${heapAfter.bytes} B) after`);
+        }
         let maxAbs = 0;
         for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
         const bad = y.findIndex((v, j) => !(Math.abs(v - expected[j]) <= 1e-5 * Math.max(maxAbs, 1)));

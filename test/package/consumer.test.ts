@@ -21,10 +21,14 @@ test('npm pack → install → import { conv2d } from "atrous" gives PyTorch\'s 
     for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'package.json', 'README.md']) {
       assert.ok(files.includes(f), `tarball has ${f}`);
     }
-    // The build, plus the C++ sources npm install compiles into the optional native addon.
-    const stray = files.filter((f) => f.startsWith('dist/test/') || f.startsWith('dist/bench/') || (f.startsWith('src/') && !/^src\/kernels\/(csrc\/|native\/addon\.cc$)/.test(f)));
-    assert.deepEqual(stray, [], 'tarball ships the build and the native sources only');
+    // The build, the C++ sources npm install compiles into the optional native addon, and the
+    // prebuilt wasm kernels (loaded from src/kernels/wasm/ at run time).
+    const stray = files.filter((f) => f.startsWith('dist/test/') || f.startsWith('dist/bench/') || (f.startsWith('src/') && !/^src\/kernels\/(csrc\/|native\/addon\.cc$|wasm\/conv-(simd128|relaxed)\.wasm$)/.test(f)));
+    assert.deepEqual(stray, [], 'tarball ships the build, the native sources and the wasm kernels only');
     assert.ok(files.includes('binding.gyp') && files.includes('src/kernels/csrc/conv-direct.h'), 'native sources ship');
+    for (const f of ['src/kernels/wasm/conv-simd128.wasm', 'src/kernels/wasm/conv-relaxed.wasm', 'dist/src/kernels/wasm/worker.js']) {
+      assert.ok(files.includes(f), `tarball has ${f}`);
+    }
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
     // commander is in the npm cache after the project's own install, so this needs no network.
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, stdio: 'pipe' });
@@ -40,6 +44,17 @@ console.log(JSON.stringify({ y: y.toArray(), isAtrous: err instanceof AtrousErro
     );
     const out = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: dir, encoding: 'utf8' }));
     assert.deepEqual(out.y, [[[[92, 112], [192, 212]]]]);
+    // The installed package's wasm kernels load and run, worker threads included.
+    writeFileSync(
+      join(dir, 'wasm.mjs'),
+      `import { activeBackend, conv2d, arange, tensor, setThreads } from 'atrous';
+setThreads(2);
+const y = conv2d(arange([1, 1, 5, 5], 1), tensor([[[[1, 2], [3, 4]]]]), { dilation: 2, stride: 2 });
+console.log(JSON.stringify({ kernel: activeBackend().kernel, y: y.toArray() }));
+`,
+    );
+    const wasm = JSON.parse(execFileSync('node', ['wasm.mjs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ATROUS_BACKEND: 'wasm' } }));
+    assert.deepEqual(wasm, { kernel: 'conv_f32_direct3x12__wasm_relaxed', y: [[[[92, 112], [192, 212]]]] });
     assert.equal(out.isAtrous, true);
     assert.equal(out.code, 'kernel_too_large');
     assert.equal(out.message, 'conv2d: dilated kernel 3x3 (kernel 2x2, dilation 2) is larger than the padded input 2x2');

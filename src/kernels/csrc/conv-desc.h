@@ -2,7 +2,7 @@
 // axes (D, H, W); 1D and 2D convs have unit leading axes. Filled from a validated ConvPlan in
 // TypeScript (src/kernels/conv-desc.ts); the native binding re-checks buffer sizes against it.
 #pragma once
-#include <cstdint>
+#include <stdint.h>  // not <cstdint>: the wasm build has no C++ library
 
 namespace atrous {
 

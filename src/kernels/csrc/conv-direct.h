@@ -29,6 +29,13 @@ struct Vec {
   typedef float type __attribute__((vector_size(VL * 4), aligned(4)));
 };
 
+// acc + s·x. A build may define ATROUS_MADD to name a multiply-add instruction the compiler would
+// not choose by itself from "acc + s * x" (wasm relaxed SIMD); native builds get FMA from
+// -ffp-contract=fast.
+#ifndef ATROUS_MADD
+#define ATROUS_MADD(acc, s, x) ((acc) + (s) * (x))
+#endif
+
 inline int min_int(int a, int b) { return a < b ? a : b; }
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 // Rounds toward +infinity for any sign of a (b > 0); C++ division truncates toward zero.
@@ -58,15 +65,18 @@ struct DirectConv {
 
   // Tasks: batch item × group × output row × column chunk, numbered in output order.
   int task_count() const { return d.N * d.groups * d.OD * d.OH * chunks; }
-  // Scratch each concurrent caller of run_task needs: the panel, and KD·KH + KW ints.
-  size_t panel_floats() const { return static_cast<size_t>(cinG) * d.KD * d.KH * d.sW * panel_len; }
-  size_t scratch_ints() const { return static_cast<size_t>(d.KD) * d.KH + d.KW; }
-  size_t packed_floats() const { return static_cast<size_t>(d.groups) * blocks * cinG * K * MR; }
+  // Scratch each concurrent caller of run_task needs: the panel, and KD·KH + KW ints. Sizes are
+  // 64-bit even where size_t is 32 (wasm32), so a caller can check them before it allocates.
+  typedef unsigned long long Count;
+  Count panel_floats() const { return static_cast<Count>(cinG) * d.KD * d.KH * d.sW * panel_len; }
+  Count scratch_ints() const { return static_cast<Count>(d.KD) * d.KH + d.KW; }
+  Count packed_floats() const { return static_cast<Count>(d.groups) * blocks * cinG * K * MR; }
 
   // Weights repacked per group as [cout block][c][kd][kh][kw][MR], zero-padded to a whole block,
   // so the micro-kernel reads its MR broadcasts from one contiguous line.
   void pack_weights(const float* w, float* out) const {
-    for (size_t i = 0; i < packed_floats(); i++) out[i] = 0.0f;
+    const size_t n = static_cast<size_t>(packed_floats());
+    for (size_t i = 0; i < n; i++) out[i] = 0.0f;
     for (int g = 0; g < d.groups; g++)
       for (int b = 0; b < blocks; b++)
         for (int m = 0; m < MR && b * MR + m < coutG; m++) {
@@ -174,7 +184,7 @@ struct DirectConv {
           for (int m = 0; m < MR; m++) {
             // "s − 0" broadcasts without the stray add that "0 + s" keeps (x + 0 ≠ x for −0).
             const V s = wt[kw * MR + m] - V{};
-            for (int v = 0; v < NR; v++) acc[m][v] += s * xv[v];
+            for (int v = 0; v < NR; v++) acc[m][v] = ATROUS_MADD(acc[m][v], s, xv[v]);
           }
         }
       }

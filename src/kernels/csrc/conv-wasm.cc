@@ -1,0 +1,98 @@
+// The WebAssembly build of the kernels: conv-direct.h behind extern "C" exports. Compiled twice by
+// tools/build-wasm.sh, with -DATROUS_ISA_NS=wasm_simd128 (SIMD128) and with
+// -DATROUS_ISA_NS=wasm_relaxed -DATROUS_WASM_RELAXED (relaxed SIMD: each multiply-add is one
+// f32x4.relaxed_madd). No libc, no allocation, no threads: JavaScript owns the shared linear memory
+// (src/kernels/wasm/memory.ts) and runs ranges of tasks on its worker threads
+// (src/kernels/wasm/pool.ts); every pointer here points into memory it laid out.
+#include <stdint.h>
+
+#if defined(ATROUS_WASM_RELAXED)
+// f32x4.relaxed_madd(a, b, c) = a·b + c (fused or not, as the engine likes). clang 14 only knows
+// the 2021 prototype of this instruction, as __builtin_wasm_fma_f32x4 with prototype opcode 0xaf;
+// it passes the operands through in order, and tools/relax-opcodes.mjs renumbers the opcode to the
+// final 0x105, so the operands are written in the final instruction's order: (s, x, acc).
+#define ATROUS_MADD(acc, s, x) __builtin_wasm_fma_f32x4((s), (x), (acc))
+#endif
+
+#include "conv-direct.h"
+
+#define EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
+
+namespace atrous {
+namespace ATROUS_ISA_NS {
+
+// V8 on x64 allocates 15 of the 16 xmm registers (xmm15 is its scratch register). A tile whose
+// accumulators, NR column vectors and one broadcast do not fit gets accumulators spilled to the
+// stack, and each spilled chain then waits on a store and a reload every step.
+#if defined(ATROUS_WASM_RELAXED)
+constexpr int VL = 4, MR = 3, NR = 3;  // 9 accumulators + 3 + 1 = 13 registers: nothing spills
+#else
+// mul + add needs a temporary too; 3x3 would fit (14) but V8 still spills one accumulator there,
+// and 4x3 measured as fast or faster than 3x3 and 4x2.
+constexpr int VL = 4, MR = 4, NR = 3;
+#endif
+
+// The same variant choice as conv-isa.cc's conv_f32: one output channel per group (depthwise)
+// gets a single-channel tile that is wide along the columns, since a tall one would multiply zeros.
+typedef DirectConv<VL, MR, NR> Tall;
+typedef DirectConv<VL, 1, 12> Wide;
+
+inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
+
+template <typename K>
+void sizes(const K& k, double* out) {
+  out[0] = static_cast<double>(k.packed_floats());
+  out[1] = static_cast<double>(k.panel_floats());
+  out[2] = static_cast<double>(k.scratch_ints());
+  out[3] = static_cast<double>(k.task_count());
+}
+
+template <typename K>
+void run_range(const K& k, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
+               int begin, int end) {
+  for (int i = begin; i < end; i++) k.run_task(i, x, wpack, bias, y, panel, ints);
+}
+
+typedef Vec<VL>::type V;
+
+}  // namespace ATROUS_ISA_NS
+}  // namespace atrous
+
+using namespace atrous::ATROUS_ISA_NS;
+using atrous::ConvDesc;
+
+// out[0..3] = packed weight floats, panel floats per thread, scratch ints per thread, task count.
+// Doubles, so JavaScript sees sizes past 2^32 and can refuse them before it allocates anything.
+EXPORT(conv_sizes) void conv_sizes(const ConvDesc* d, double* out) {
+  if (wide(*d)) sizes(Wide(*d), out);
+  else sizes(Tall(*d), out);
+}
+
+// w: [Cout, Cin/groups, KD, KH, KW] → wpack: conv_sizes()[0] floats in the tile's order.
+EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
+  if (wide(*d)) Wide(*d).pack_weights(w, wpack);
+  else Tall(*d).pack_weights(w, wpack);
+}
+
+// Runs tasks [begin, end). Tasks write disjoint parts of y, so threads may run any ranges at once,
+// each with its own panel and ints.
+EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, const float* wpack, const float* bias,
+                                           float* y, float* panel, int* ints, int begin, int end) {
+  if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
+  else run_range(Tall(*d), x, wpack, bias, y, panel, ints, begin, end);
+}
+
+// The multiply-add peak: `rounds` × 4096 steps of 12 independent accumulator chains of VL lanes
+// (2·VL flops each), the same loop as conv-isa.cc's peak_gflops; JavaScript keeps the clock, since
+// wasm has none. Returns a lane of the result so the loop is not optimized away.
+EXPORT(peak_madd) float peak_madd(int rounds) {
+  V acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = V{} + static_cast<float>(i);
+  const V a = V{} + 0.999999f, b = V{} + 1e-7f;
+  for (int r = 0; r < rounds; r++)
+    for (int s = 0; s < 4096; s++)
+      for (int i = 0; i < 12; i++) acc[i] = ATROUS_MADD(b, acc[i], a);
+  float sink = 0;
+  for (int i = 0; i < 12; i++) sink += acc[i][0];
+  return sink;
+}

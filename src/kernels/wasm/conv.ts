@@ -1,0 +1,130 @@
+import { AtrousError, fmtShape } from '../../errors.js';
+import type { ConvPlan } from '../../shape/plan-conv.js';
+import { convDesc } from '../conv-desc.js';
+import { geometry3d } from '../ref/geometry3d.js';
+import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
+import { fmtBytes, type HeapStats, MAX_BYTES } from './memory.js';
+import { type Scratch, WasmPool } from './pool.js';
+import type { ConvJob } from './protocol.js';
+
+/** Output channels × output columns of each build's register tile (conv-wasm.cc: MR × VL·NR). */
+const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
+/** Output columns one task may cover past the row's end (conv-direct.h kChunk, rounded up to tiles). */
+const CHUNK_SLACK = 512 + 48;
+const INT32_MAX = 0x7fffffff;
+
+export interface WasmConvKernel {
+  id: string;
+  isa: WasmIsa;
+  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** Live blocks in this kernel's wasm memory: after a call, the same as before it. */
+  heapStats(): HeapStats;
+  /** Multiply-add GFLOP/s of `threads` threads (the ceiling for this kernel's inner loop). */
+  peak(threads: number, seconds: number): number;
+  /** Stops the worker threads (they restart on the next multi-threaded call). */
+  close(): Promise<void>;
+  /** The memory and threads behind this kernel, created on first use; for tests and benchmarks. */
+  pool(): WasmPool;
+}
+
+/** One kernel per wasm build this runtime accepts, best first (relaxed SIMD, then SIMD128). */
+export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvKernel[] {
+  return variants.map((variant) => {
+    let pool: WasmPool | null = null;
+    const get = () => (pool ??= new WasmPool(variant));
+    return {
+      id: `conv_f32_direct${TILES[variant.isa]}__wasm_${variant.isa}`,
+      isa: variant.isa,
+      run: (plan, x, w, b, y, threads) => {
+        const call = prepare(get(), variant, plan, x, w, b, y);
+        try {
+          get().run(call.job, call.scratch, threads);
+          y.set(get().heap.f32(call.job.y, y.length));
+        } finally {
+          call.release();
+        }
+      },
+      runAsync: async (plan, x, w, b, y, threads) => {
+        const call = prepare(get(), variant, plan, x, w, b, y);
+        try {
+          await get().runAsync(call.job, call.scratch, threads);
+          y.set(get().heap.f32(call.job.y, y.length));
+        } finally {
+          call.release();
+        }
+      },
+      heapStats: () => get().heap.stats(),
+      peak: (threads, seconds) => get().peak(threads, seconds),
+      close: async () => pool?.close(),
+      pool: get,
+    };
+  });
+}
+
+interface Prepared {
+  job: Omit<ConvJob, 'grain'>;
+  scratch: Scratch;
+  release(): void;
+}
+
+/**
+ * Checks every buffer against the plan, lays the call out in wasm memory, copies x, w and bias
+ * in and packs the weights. The plan is already validated; these checks make sure that no index
+ * the kernel computes can wrap around in 32 bits or point past a buffer.
+ */
+function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): Prepared {
+  const op = `${plan.op} (wasm ${variant.isa})`;
+  const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
+  const sizes = {
+    x: plan.batch * plan.inChannels * prod(plan.inSize),
+    w: plan.outChannels * (plan.inChannels / plan.groups) * prod(plan.kernel),
+    y: plan.batch * plan.outChannels * prod(plan.outSize),
+  };
+  for (const [name, arr, want] of [['x', x, sizes.x], ['w', w, sizes.w], ['y', y, sizes.y], ['bias', b, plan.outChannels]] as const) {
+    if (arr === null) continue;
+    if (!(arr instanceof Float32Array) || arr.length !== want) {
+      throw new AtrousError('bad_tensor', `${op}: ${name} must be a Float32Array of ${want} values for x ${fmtShape([plan.batch, plan.inChannels, ...plan.inSize])}, got ${arr.length}`);
+    }
+  }
+  const desc = convDesc(plan);
+  const g = geometry3d(plan);
+  for (let a = 0; a < 3; a++) {
+    const reach = (g.outSize[a] + CHUNK_SLACK) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + g.padBefore[a] + g.inSize[a];
+    if (reach > INT32_MAX) throw new AtrousError('bad_argument', `${op}: the geometry spans ${reach} positions on one axis; the wasm kernels index in 32 bits`);
+  }
+
+  const { heap, exports: ex } = pool;
+  const head = heap.alloc(128); // desc: 22 int32 at 0; sizes: 4 float64 at 96
+  let data = -1;
+  try {
+    heap.i32(head, 22).set(desc);
+    ex.conv_sizes(head, head + 96);
+    const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
+    const pad = (floats: number) => Math.ceil((floats * 4) / 64) * 64;
+    const offsets = { x: 0, w: pad(sizes.x), bias: 0, y: 0, wpack: 0, end: 0 };
+    offsets.bias = offsets.w + pad(sizes.w);
+    offsets.y = offsets.bias + pad(plan.outChannels);
+    offsets.wpack = offsets.y + pad(sizes.y);
+    offsets.end = offsets.wpack + pad(packed);
+    const need = offsets.end + 4 * (panel + ints) + heap.stats().bytes;
+    if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX) {
+      throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
+    }
+    data = heap.alloc(offsets.end);
+    heap.f32(data + offsets.x, sizes.x).set(x);
+    heap.f32(data + offsets.w, sizes.w).set(w);
+    if (b) heap.f32(data + offsets.bias, b.length).set(b);
+    ex.conv_pack_weights(head, data + offsets.w, data + offsets.wpack);
+    const job = { desc: head, x: data + offsets.x, wpack: data + offsets.wpack, bias: b ? data + offsets.bias : 0, y: data + offsets.y, tasks };
+    const release = () => {
+      heap.release(data);
+      heap.release(head);
+    };
+    return { job, scratch: { panelBytes: panel * 4, intsBytes: ints * 4 }, release };
+  } catch (e) {
+    if (data >= 0) heap.release(data);
+    heap.release(head);
+    throw e;
+  }
+}

@@ -1,0 +1,92 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { WasmExports } from './loader.js';
+
+/**
+ * What pool.ts (main thread) and worker.ts share: the control block, a SharedArrayBuffer read
+ * and written with Atomics, and the one message a worker gets per job.
+ *
+ *   Int32 [NEXT]        next unclaimed task of the current conv job
+ *   Int32 [PENDING]     workers that still owe the current job an answer
+ *   Int32 [FAILED]      workers that failed the current job (their error text is on their port)
+ *   Int32 [STATE + w]   worker w: BOOTING → IDLE ⇄ BUSY, and DEAD once it has exited
+ *   Float64 [RESULT/8 + w]  worker w's answer to a peak job, in GFLOP/s
+ *
+ * A worker moves BUSY → IDLE or BUSY → DEAD with compareExchange before it decrements PENDING,
+ * and so does the main thread when it sees a worker exit: whichever wins answers for the job,
+ * exactly once, so a waiter on PENDING always wakes.
+ */
+export const NEXT = 0;
+export const PENDING = 1;
+export const FAILED = 2;
+export const STATE = 8;
+export const MAX_WORKERS = 255;
+export const RESULT = 2048;
+export const CONTROL_BYTES = RESULT + 8 * MAX_WORKERS;
+
+export const BOOTING = 0;
+export const IDLE = 1;
+export const BUSY = 2;
+export const DEAD = 3;
+
+/** Byte offsets in the shared memory, and how the tasks [0, tasks) are handed out. */
+export interface ConvJob {
+  desc: number;
+  x: number;
+  wpack: number;
+  /** 0 for no bias. */
+  bias: number;
+  y: number;
+  tasks: number;
+  /** Tasks claimed at a time. */
+  grain: number;
+}
+
+export type Job = { kind: 'conv'; job: ConvJob; panel: number; ints: number } | { kind: 'peak'; seconds: number };
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+  /** Top of this worker's own stack in the shared memory. */
+  stackTop: number;
+  relaxedFlag: string | null;
+  /** Where the worker posts `{ error }` before it reports a failure; read with receiveMessageOnPort. */
+  port: MessagePort;
+}
+
+/** Claims tasks `grain` at a time until none are left. Run by the main thread and every worker. */
+export function runClaimed(ex: WasmExports, ctl: Int32Array, job: ConvJob, panel: number, ints: number): void {
+  keepingStack(ex, () => {
+    for (;;) {
+      const begin = Atomics.add(ctl, NEXT, job.grain);
+      if (begin >= job.tasks) return;
+      ex.conv_run_tasks(job.desc, job.x, job.wpack, job.bias, job.y, panel, ints, begin, Math.min(job.tasks, begin + job.grain));
+    }
+  });
+}
+
+/** Runs `body`, then puts the stack pointer back: a trap leaves it where the trapped frame had it. */
+export function keepingStack(ex: WasmExports, body: () => void): void {
+  const sp = ex.__stack_pointer.value;
+  try {
+    body();
+  } finally {
+    ex.__stack_pointer.value = sp;
+  }
+}
+
+/** Multiply-add throughput of one thread for about `seconds`, in GFLOP/s (conv-wasm.cc's peak_madd). */
+export function measurePeak(ex: WasmExports, seconds: number): number {
+  const rounds = 64;
+  const flopsPerCall = rounds * 4096 * 12 * 4 * 2;
+  let calls = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    ex.peak_madd(rounds);
+    calls++;
+    elapsed = performance.now() - start;
+  } while (elapsed < seconds * 1000);
+  return (calls * flopsPerCall) / (elapsed * 1e6);
+}

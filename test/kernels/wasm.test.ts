@@ -1,0 +1,123 @@
+/**
+ * The wasm backend beyond numerics (conformance.test.ts covers those): which build is chosen, how
+ * it is selected, buffer checks before any call into wasm, and the worker pool — async calls,
+ * calls that overlap, a worker that traps or dies mid-call, and that an idle pool never keeps Node
+ * running.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { AtrousError } from '../../src/errors.js';
+import { activeBackend, setBackend } from '../../src/kernels/registry.js';
+import { convRef } from '../../src/kernels/ref/conv.js';
+import { wasmConvKernels } from '../../src/kernels/wasm/conv.js';
+import { loadWasm } from '../../src/kernels/wasm/loader.js';
+import { planConv } from '../../src/shape/plan-conv.js';
+import { randn } from '../../src/tensor/tensor.js';
+
+const kernels = wasmConvKernels();
+after(() => Promise.all(kernels.map((k) => k.close())));
+
+function layer(seed: number, cin = 6, cout = 10, size = 30) {
+  const x = randn([1, cin, size, size + 3], { seed }).data as Float32Array;
+  const w = randn([cout, cin, 3, 3], { seed: seed + 1 }).data as Float32Array;
+  const b = randn([cout], { seed: seed + 2 }).data as Float32Array;
+  const plan = planConv('conv2d', 2, [1, cin, size, size + 3], [cout, cin, 3, 3], [cout], { dilation: 3, padding: 'same' });
+  const expected = new Float32Array(plan.outShape.reduce((a, n) => a * n, 1));
+  convRef(plan, x, w, b, expected);
+  return { x, w, b, plan, expected, y: () => new Float32Array(expected.length).fill(NaN) };
+}
+
+function close(y: Float32Array, expected: Float32Array): void {
+  const tol = 1e-5 * expected.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+  const bad = y.findIndex((v, i) => !(Math.abs(v - expected[i]) <= tol));
+  assert.equal(bad, -1, `index ${bad}: got ${y[bad]}, reference ${expected[bad]}`);
+}
+
+test('both builds load on Node 20, relaxed SIMD first (with V8 flag where needed), and the registry lists them after native', async () => {
+  assert.deepEqual(loadWasm().map((v) => v.isa), ['relaxed', 'simd128']);
+  assert.deepEqual(kernels.map((k) => k.id), ['conv_f32_direct3x12__wasm_relaxed', 'conv_f32_direct4x12__wasm_simd128']);
+  setBackend('wasm');
+  try {
+    assert.deepEqual(activeBackend(), { backend: 'wasm', kernel: 'conv_f32_direct3x12__wasm_relaxed', threads: activeBackend().threads });
+  } finally {
+    setBackend(null);
+  }
+});
+
+test('ATROUS_BACKEND=wasm runs conv2d and convAsync on 2 threads, and the process then exits by itself', () => {
+  const index = fileURLToPath(new URL('../../src/index.js', import.meta.url));
+  const script = `
+    import { activeBackend, conv2d, convAsync, randn, setThreads } from ${JSON.stringify(index)};
+    setThreads(2);
+    const x = randn([1, 8, 40, 40], { seed: 1 }), w = randn([8, 8, 3, 3], { seed: 2 });
+    const a = conv2d(x, w, { dilation: 2, padding: 'same' });
+    const b = await convAsync(x, w, { dilation: 2, padding: 'same' });
+    console.log(activeBackend().kernel, a.data.every((v, i) => v === b.data[i]));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8', timeout: 30_000, env: { ...process.env, ATROUS_BACKEND: 'wasm' },
+  });
+  assert.equal(out.trim(), 'conv_f32_direct3x12__wasm_relaxed true');
+});
+
+test('buffers that disagree with the plan are refused before wasm is called, and nothing leaks', () => {
+  const k = kernels[0];
+  const l = layer(1);
+  const before = k.heapStats();
+  assert.throws(() => k.run(l.plan, l.x.subarray(1), l.w, l.b, l.y(), 1), (e: unknown) => e instanceof AtrousError && e.code === 'bad_tensor' && /x must be a Float32Array/.test(e.message));
+  assert.throws(() => k.run(l.plan, l.x, l.w, l.b.subarray(1), l.y(), 1), (e: unknown) => e instanceof AtrousError && /bias/.test(e.message));
+  assert.throws(() => k.run(l.plan, l.x, l.w, l.b, new Float32Array(3), 2), (e: unknown) => e instanceof AtrousError && /y must be/.test(e.message));
+  assert.deepEqual(k.heapStats(), before);
+});
+
+test('a geometry whose indices would pass 2^31 is refused', () => {
+  const plan = planConv('conv1d', 1, [1, 1, 5], [1, 1, 2], null, { stride: 2 ** 30, padding: [[0, 2 ** 30]] });
+  assert.throws(() => kernels[0].run(plan, new Float32Array(5), new Float32Array(2), null, new Float32Array(plan.outShape.reduce((a, n) => a * n, 1)), 1), /index in 32 bits/);
+});
+
+for (const k of kernels) {
+  test(`${k.id}: async calls on 1–3 workers, overlapping each other and a sync call, all match the reference`, async () => {
+    const layers = [1, 2, 3, 4].map((s) => layer(10 * s));
+    const ys = layers.map((l) => l.y());
+    const pending = layers.map((l, i) => k.runAsync(l.plan, l.x, l.w, l.b, ys[i], 1 + (i % 3)));
+    const sync = layer(99);
+    const ySync = sync.y();
+    k.run(sync.plan, sync.x, sync.w, sync.b, ySync, 2); // workers busy: runs on this thread alone
+    await Promise.all(pending);
+    layers.forEach((l, i) => close(ys[i], l.expected));
+    close(ySync, sync.expected);
+    assert.deepEqual({ bytes: k.heapStats().bytes, blocks: k.heapStats().blocks }, { bytes: 0, blocks: 0 });
+  });
+
+  test(`${k.id}: multiply-add peak is measured on 1 and 2 threads`, () => {
+    const one = k.peak(1, 0.05);
+    const two = k.peak(2, 0.05);
+    assert.ok(one > 0.1 && two > 0.1, `peak ${one}, ${two} GFLOP/s`);
+  });
+}
+
+test('a trap in a worker fails the call with the worker named, without a hang, and the pool still works after', () => {
+  const pool = kernels[0].pool();
+  const bogus = { desc: 0xfffff000, x: 0, wpack: 0, bias: 0, y: 0, tasks: 64 }; // desc past the end of memory
+  assert.throws(() => pool.run(bogus, { panelBytes: 64, intsBytes: 64 }, 2), /atrous wasm: worker 0: .*(out of bounds|memory)/);
+  const l = layer(5);
+  const y = l.y();
+  kernels[0].run(l.plan, l.x, l.w, l.b, y, 2);
+  close(y, l.expected);
+});
+
+test('a worker that dies mid-call rejects that call (no deadlock) and is replaced on the next one', async () => {
+  const k = kernels[1];
+  const l = layer(7, 64, 64, 120);
+  await k.runAsync(l.plan, l.x, l.w, l.b, l.y(), 2); // workers up
+  const pending = k.runAsync(l.plan, l.x, l.w, l.b, l.y(), 2);
+  await new Promise((r) => setTimeout(r, 5));
+  await k.pool().workers[0].terminate();
+  await assert.rejects(pending, /worker 0 exited during the call/);
+  const y = l.y();
+  await k.runAsync(l.plan, l.x, l.w, l.b, y, 2);
+  close(y, l.expected);
+  k.run(l.plan, l.x, l.w, l.b, y.fill(NaN), 2);
+  close(y, l.expected);
+});
