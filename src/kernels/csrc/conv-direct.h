@@ -45,7 +45,7 @@ template <int VL, int MR, int NR>
 struct DirectConv {
   typedef typename Vec<VL>::type V;
   static constexpr int kColBlock = VL * NR;  // output columns per micro-tile
-  static constexpr int kChunk = 512;         // output columns per task, rounded to whole tiles
+  static constexpr int kChunk = 128;  // output columns per task, rounded to whole tiles (128 measured best for 1D)
 
   const ConvDesc& d;
   int cinG, coutG, blocks, K;
@@ -68,7 +68,9 @@ struct DirectConv {
   // Scratch each concurrent caller of run_task needs: the panel, and KD·KH + KW ints. Sizes are
   // 64-bit even where size_t is 32 (wasm32), so a caller can check them before it allocates.
   typedef unsigned long long Count;
-  Count panel_floats() const { return static_cast<Count>(cinG) * d.KD * d.KH * d.sW * panel_len; }
+  Count panel_only() const { return static_cast<Count>(cinG) * d.KD * d.KH * d.sW * panel_len; }
+  // The panel, then the partial sums of every output channel of a group over one chunk.
+  Count panel_floats() const { return panel_only() + static_cast<Count>(blocks) * MR * chunk; }
   Count scratch_ints() const { return static_cast<Count>(d.KD) * d.KH + d.KW; }
   Count packed_floats() const { return static_cast<Count>(d.groups) * blocks * cinG * K * MR; }
 
@@ -108,19 +110,27 @@ struct DirectConv {
     const size_t plane = static_cast<size_t>(d.OD) * d.OH * d.OW;
     const size_t row_off = (static_cast<size_t>(od) * d.OH + oh) * d.OW;
     const float* wgroup = wpack + static_cast<size_t>(g) * blocks * cinG * K * MR;
-    float out[MR][kColBlock];
-    for (int b = 0; b < blocks; b++) {
-      const int co0 = g * coutG + b * MR;
-      const int mcount = min_int(MR, coutG - b * MR);
-      for (int j0 = 0; j0 < ow1 - ow0; j0 += kColBlock) {
-        const int ncount = min_int(kColBlock, ow1 - ow0 - j0);
-        tile(panel, taps, ntaps, kw_off, wgroup, b, j0, out);
-        for (int m = 0; m < mcount; m++) {
-          const float bv = bias ? bias[co0 + m] : 0.0f;
-          float* dst = y + (static_cast<size_t>(n) * d.Cout + co0 + m) * plane + row_off + ow0 + j0;
-          for (int j = 0; j < ncount; j++) dst[j] = out[m][j] + bv;
-        }
+    float* acc = panel + static_cast<size_t>(panel_only());  // [blocks·MR][chunk]
+    const size_t acc_len = static_cast<size_t>(blocks) * MR * chunk;
+    for (size_t j = 0; j < acc_len; j++) acc[j] = 0.0f;
+    const int ncols = ow1 - ow0;
+    if (ntaps > 0) {
+      // Channel blocks whose panel rows fit in L1 (~24 KiB), so every output-channel block and
+      // column tile re-reads them from L1 rather than from L2.
+      const int row_bytes = ntaps * d.sW * panel_len * 4;
+      const int kc = row_bytes >= 24 * 1024 ? 1 : (24 * 1024) / row_bytes;
+      for (int c0 = 0; c0 < cinG; c0 += kc) {
+        const int c1 = min_int(cinG, c0 + kc);
+        for (int b = 0; b < blocks; b++)
+          for (int j0 = 0; j0 < ncols; j0 += kColBlock)  // the last tile may be narrower
+            tile_cols(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, ncols);
       }
+    }
+    for (int co = 0; co < coutG; co++) {
+      const float bv = bias ? bias[g * coutG + co] : 0.0f;
+      const float* src = acc + static_cast<size_t>(co) * chunk;
+      float* dst = y + (static_cast<size_t>(n) * d.Cout + g * coutG + co) * plane + row_off + ow0;
+      for (int j = 0; j < ncols; j++) dst[j] = src[j] + bv;
     }
   }
 
@@ -165,32 +175,47 @@ struct DirectConv {
     return ntaps;
   }
 
-  // out[m][j] = Σ over channels, valid taps and kw of w · panel, for one cout block and tile.
+  // The row's last tile is only as wide as the columns left (in whole vectors): a 32-wide row
+  // with 24-column tiles would otherwise compute 48 columns, half of them thrown away.
+  void tile_cols(const float* panel, const int* taps, int ntaps, const int* kw_off, const float* wgroup, int b, int j0,
+                 int c0, int c1, float* acc, int ncols) const {
+    const int left = (ncols - j0 + VL - 1) / VL;
+    switch (left < NR ? left : NR) {
+      case 1: return tile<1>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
+      case 2: return tile<(2 < NR ? 2 : NR)>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
+      case 3: return tile<(3 < NR ? 3 : NR)>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
+      default: return tile<NR>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
+    }
+  }
+
+  // acc[m·chunk + j] += Σ over channels c0..c1, valid taps and kw of w · panel, for one cout block
+  // and NV vectors of columns. (A variant with KW fixed at compile time measured slower here.)
+  template <int NV>
   void tile(const float* panel, const int* taps, int ntaps, const int* kw_off, const float* wgroup, int b, int j0,
-            float out[MR][kColBlock]) const {
-    V acc[MR][NR];
+            int c0, int c1, float* acc) const {
+    V sum[MR][NV];
     for (int m = 0; m < MR; m++)
-      for (int v = 0; v < NR; v++) acc[m][v] = V{};
+      for (int v = 0; v < NV; v++) sum[m][v] = *reinterpret_cast<const V*>(acc + static_cast<size_t>(m) * chunk + v * VL);
     const size_t row_stride = static_cast<size_t>(d.sW) * panel_len;
     const int KW = d.KW;
-    for (int c = 0; c < cinG; c++) {
+    for (int c = c0; c < c1; c++) {
       for (int ti = 0; ti < ntaps; ti++) {
         const float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * row_stride + j0;
         const float* wt = wgroup + ((static_cast<size_t>(b) * cinG + c) * K + taps[ti] * KW) * MR;
         for (int kw = 0; kw < KW; kw++) {
           const float* src = row + kw_off[kw];
-          V xv[NR];
-          for (int v = 0; v < NR; v++) xv[v] = *reinterpret_cast<const V*>(src + v * VL);
+          V xv[NV];
+          for (int v = 0; v < NV; v++) xv[v] = *reinterpret_cast<const V*>(src + v * VL);
           for (int m = 0; m < MR; m++) {
             // "s − 0" broadcasts without the stray add that "0 + s" keeps (x + 0 ≠ x for −0).
             const V s = wt[kw * MR + m] - V{};
-            for (int v = 0; v < NR; v++) acc[m][v] = ATROUS_MADD(acc[m][v], s, xv[v]);
+            for (int v = 0; v < NV; v++) sum[m][v] = ATROUS_MADD(sum[m][v], s, xv[v]);
           }
         }
       }
     }
     for (int m = 0; m < MR; m++)
-      for (int v = 0; v < NR; v++) *reinterpret_cast<V*>(&out[m][v * VL]) = acc[m][v];
+      for (int v = 0; v < NV; v++) *reinterpret_cast<V*>(acc + static_cast<size_t>(m) * chunk + v * VL) = sum[m][v];
   }
 };
 

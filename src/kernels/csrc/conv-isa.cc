@@ -47,7 +47,7 @@ void conv_f32(const ConvDesc& d, const float* x, const float* w, const float* bi
   // One output channel per group (depthwise): a tall tile would multiply zero weights, so use a
   // single-channel tile that is wide along the columns instead.
   if (d.Cout / d.groups == 1) {
-    run<1, 4 * NR>(d, x, w, bias, y, threads);
+    run<1, 8>(d, x, w, bias, y, threads);
   } else {
     run<MR, NR>(d, x, w, bias, y, threads);
   }

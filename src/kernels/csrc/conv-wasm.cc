@@ -35,7 +35,7 @@ constexpr int VL = 4, MR = 4, NR = 3;
 // The same variant choice as conv-isa.cc's conv_f32: one output channel per group (depthwise)
 // gets a single-channel tile that is wide along the columns, since a tall one would multiply zeros.
 typedef DirectConv<VL, MR, NR> Tall;
-typedef DirectConv<VL, 1, 12> Wide;
+typedef DirectConv<VL, 1, 8> Wide;
 
 inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 

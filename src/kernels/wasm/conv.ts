@@ -9,8 +9,8 @@ import type { ConvJob } from './protocol.js';
 
 /** Output channels × output columns of each build's register tile (conv-wasm.cc: MR × VL·NR). */
 const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
-/** Output columns one task may cover past the row's end (conv-direct.h kChunk, rounded up to tiles). */
-const CHUNK_SLACK = 512 + 48;
+/** Output columns one task may cover past the row's end: conv-direct.h kChunk (128) rounded up to whole tiles (≤ 48 columns). */
+const CHUNK_SLACK = 128 + 48;
 const INT32_MAX = 0x7fffffff;
 
 export interface WasmConvKernel {
