@@ -1,0 +1,74 @@
+/**
+ * The atrous kernels as benchmark runners: the native addon (best instruction set this CPU has)
+ * and the WebAssembly build (relaxed SIMD where accepted, else SIMD128), each at 1 and 2 threads.
+ * Each timed run is one whole conv call as the registry makes it: weights packed, panels built,
+ * output written. Kernels that are unavailable (no compiler at install) are refused with the reason.
+ */
+import { nativeConvKernels } from '../../src/kernels/native/conv.js';
+import { loadNative, nativeLoadError } from '../../src/kernels/native/loader.js';
+import { wasmConvKernels } from '../../src/kernels/wasm/conv.js';
+import { wasmLoadErrors } from '../../src/kernels/wasm/loader.js';
+import type { PeakProvider } from '../peak.js';
+import { type PlannedCase, type Prepared, Refused, type Runner } from '../runner-types.js';
+
+interface Kernel {
+  id: string;
+  run(plan: PlannedCase['plan'], x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+}
+
+function kernelRunner(id: string, label: string, threads: number, peakKind: 'native' | 'wasm', find: () => Kernel | string): Runner {
+  let kernel: Kernel | string = 'not set up';
+  return {
+    id,
+    label,
+    threads,
+    isAtrous: true,
+    peakKind,
+    async setup() {
+      kernel = find();
+    },
+    async info(): Promise<Record<string, string | number>> {
+      return typeof kernel === 'string' ? { unavailable: kernel } : { kernel: kernel.id, threads };
+    },
+    async prepare(c: PlannedCase, x: Float32Array, w: Float32Array, b: Float32Array): Promise<Prepared> {
+      if (typeof kernel === 'string') throw new Refused(kernel);
+      const k = kernel;
+      const y = new Float32Array(c.outShape.reduce((a, n) => a * n, 1));
+      return {
+        async run() {
+          k.run(c.plan, x, w, b, y, threads);
+          return y;
+        },
+        async dispose() {},
+      };
+    },
+  };
+}
+
+const native = (): Kernel | string => {
+  const addon = loadNative();
+  return addon ? nativeConvKernels(addon)[0] : `native addon unavailable: ${nativeLoadError()}`;
+};
+const wasm = (): Kernel | string => wasmConvKernels()[0] ?? `wasm unavailable: ${wasmLoadErrors()}`;
+
+export function atrousKernelRunners(): Runner[] {
+  return [
+    kernelRunner('atrous-native-1t', 'atrous native (N-API addon)', 1, 'native', native),
+    kernelRunner('atrous-native-2t', 'atrous native (N-API addon)', 2, 'native', native),
+    kernelRunner('atrous-wasm-1t', 'atrous wasm (worker threads)', 1, 'wasm', wasm),
+    kernelRunner('atrous-wasm-2t', 'atrous wasm (worker threads)', 2, 'wasm', wasm),
+  ];
+}
+
+/** The multiply-add throughput loops each kernel build ships with: the ceiling its inner loop can reach. */
+export function atrousPeakProviders(): PeakProvider[] {
+  const providers: PeakProvider[] = [];
+  const addon = loadNative();
+  if (addon) {
+    const isa = addon.isas()[0];
+    providers.push({ kind: 'native', label: `atrous native ${isa} multiply-add loop, 12 accumulator chains`, gflopsPerCore: async () => addon.peak(isa, 1, 1.0) });
+  }
+  const k = wasmConvKernels()[0];
+  if (k) providers.push({ kind: 'wasm', label: `atrous wasm ${k.isa} multiply-add loop, 12 accumulator chains`, gflopsPerCore: async () => k.peak(1, 1.0) });
+  return providers;
+}
