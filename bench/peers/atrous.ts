@@ -60,15 +60,25 @@ export function atrousKernelRunners(): Runner[] {
   ];
 }
 
+/**
+ * Best of several short runs: this VM's clock moves during a run, and a single one-second
+ * measurement came out below what onnxruntime then sustained.
+ */
+async function bestOf(measure: () => number): Promise<number> {
+  let best = 0;
+  for (let i = 0; i < 6; i++) best = Math.max(best, measure());
+  return best;
+}
+
 /** The multiply-add throughput loops each kernel build ships with: the ceiling its inner loop can reach. */
 export function atrousPeakProviders(): PeakProvider[] {
   const providers: PeakProvider[] = [];
   const addon = loadNative();
   if (addon) {
     const isa = addon.isas()[0];
-    providers.push({ kind: 'native', label: `atrous native ${isa} multiply-add loop, 12 accumulator chains`, gflopsPerCore: async () => addon.peak(isa, 1, 1.0) });
+    providers.push({ kind: 'native', label: `atrous native ${isa} multiply-add loop, 12 accumulator chains`, gflopsPerCore: () => bestOf(() => addon.peak(isa, 1, 0.3)) });
   }
   const k = wasmConvKernels()[0];
-  if (k) providers.push({ kind: 'wasm', label: `atrous wasm ${k.isa} multiply-add loop, 12 accumulator chains`, gflopsPerCore: async () => k.peak(1, 1.0) });
+  if (k) providers.push({ kind: 'wasm', label: `atrous wasm ${k.isa} multiply-add loop, 12 accumulator chains`, gflopsPerCore: () => bestOf(() => k.peak(1, 0.3)) });
   return providers;
 }

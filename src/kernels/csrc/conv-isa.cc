@@ -21,25 +21,40 @@ constexpr int VL = 8, MR = 4, NR = 3;   // 12 of 16 ymm registers accumulate
 constexpr int VL = 4, MR = 4, NR = 3;   // SSE2 / wasm SIMD128: 12 of 16 xmm registers
 #endif
 
+// Scratch memory of the calling thread (the main thread, or a libuv worker for async calls),
+// kept between calls: allocating megabytes per call costs page faults, which on this VM made
+// run times noticeably more variable. Shrinks after a call that needed far less.
+template <typename T>
+static T* reuse(std::vector<T>& buf, size_t need) {
+  if (buf.size() < need || (buf.size() > (size_t(16) << 20) && need < buf.size() / 4)) {
+    std::vector<T>().swap(buf);
+    buf.resize(need);
+  }
+  return buf.data();
+}
+
 // Packs the weights, then hands tasks to `threads` threads (the caller's included) through an
-// atomic counter; each thread owns its panel.
+// atomic counter; each thread owns a slice of the scratch for its panel.
 template <int TMR, int TNR>
 static void run(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, int threads) {
   const DirectConv<VL, TMR, TNR> k(d);
-  std::vector<float> wpack(k.packed_floats());
-  k.pack_weights(w, wpack.data());
   const int tasks = k.task_count();
-  std::atomic<int> next{0};
-  auto worker = [&]() {
-    std::vector<float> panel(k.panel_floats());
-    std::vector<int> ints(k.scratch_ints());
-    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks;)
-      k.run_task(i, x, wpack.data(), bias, y, panel.data(), ints.data());
-  };
   const int nthreads = threads < tasks ? threads : tasks;
+  const size_t packed = k.packed_floats(), panel = k.panel_floats(), ints = k.scratch_ints();
+  thread_local std::vector<float> fscratch;
+  thread_local std::vector<int> iscratch;
+  float* wpack = reuse(fscratch, packed + panel * nthreads);
+  int* ibase = reuse(iscratch, ints * nthreads);
+  k.pack_weights(w, wpack);
+  std::atomic<int> next{0};
+  auto worker = [&](int t) {
+    float* p = wpack + packed + panel * t;
+    int* iv = ibase + ints * t;
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) k.run_task(i, x, wpack, bias, y, p, iv);
+  };
   std::vector<std::thread> pool;
-  for (int i = 1; i < nthreads; i++) pool.emplace_back(worker);
-  worker();
+  for (int t = 1; t < nthreads; t++) pool.emplace_back(worker, t);
+  worker(0);
   for (auto& th : pool) th.join();
 }
 
