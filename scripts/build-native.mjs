@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the optional native addon (binding.gyp) during `npm install`. Never fails the install:
-// without a compiler, atrous falls back to its other kernels and says so in `atrous info`.
+// without a compiler, atrous falls back to its WebAssembly kernels, then the reference.
 // Headers come from the running Node's own install (include/node), so node-gyp never downloads.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,5 +36,5 @@ if (result && result.status === 0) {
   console.log(`atrous: built the native addon in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } else {
   const why = !gyp ? 'node-gyp was not found' : (result.stderr || result.stdout || '').trim().split('\n').slice(-5).join('\n');
-  console.warn(`atrous: the native addon was not built; the reference kernels will be used.\n${why}`);
+  console.warn(`atrous: the native addon was not built; the WebAssembly kernels (or the reference) will be used.\n${why}`);
 }

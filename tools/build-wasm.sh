@@ -2,7 +2,8 @@
 # Builds the WebAssembly kernels from the C++ source the native addon uses:
 #   src/kernels/csrc/conv-wasm.cc → src/kernels/wasm/conv-simd128.wasm  (SIMD128)
 #                                 → src/kernels/wasm/conv-relaxed.wasm  (relaxed SIMD multiply-add)
-# Needs clang, lld and llvm-objdump (Debian: apt-get install clang lld llvm; tested with 14.0.6).
+# Needs clang, lld and llvm-objdump 14 (Debian: apt-get install clang-14 lld-14 llvm-14, then put
+# /usr/lib/llvm-14/bin first on PATH, as .ci/run does; tested with 14.0.6).
 # The output is committed and must be byte-identical on every rebuild (CI rebuilds and diffs it),
 # so: no debug info, names or producers section (--strip-all), and no path or time enters the
 # compile. The relaxed build needs a fix-up after linking: see tools/wasm-postlink.mjs.

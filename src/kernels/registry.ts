@@ -37,7 +37,8 @@ const refKernel: ConvKernel = {
 };
 
 let pinned: Backend | null = null;
-let threadCount = availableParallelism();
+// The kernels take at most 256 threads (src/kernels/native/addon.cc).
+let threadCount = Math.min(256, availableParallelism());
 let kernels: ConvKernel[] | null = null;
 
 /** Every forward conv kernel usable here, fastest first; the conformance test runs them all. */
@@ -122,8 +123,9 @@ export function activeBackend(): { backend: Backend; kernel: string; threads: nu
  * otherwise as the equivalent forward conv on the chosen kernel.
  */
 export function runConvTranspose(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): void {
+  if (y instanceof Float64Array) return convTransposeRef(plan, x, w, b, y);
   const kernel = chooseConvKernel();
-  if (y instanceof Float64Array || kernel.backend === 'ref') return convTransposeRef(plan, x, w, b, y);
+  if (kernel.backend === 'ref') return convTransposeRef(plan, x, w, b, y);
   const fwd = transposeAsConv(plan, x as Float32Array, w as Float32Array);
   if (fwd) return kernel.run(fwd.plan, fwd.x, fwd.w, b as Float32Array | null, y, threadCount);
   // Nothing but output padding survives the crop: every output is its channel's bias.

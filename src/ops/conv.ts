@@ -64,7 +64,9 @@ export function conv3d(x: Tensor, weight: Tensor, args: ConvArgs = {}): Tensor {
 
 /**
  * conv1d/conv2d/conv3d that run the kernel on a worker thread and resolve when done, so a long
- * convolution never blocks the event loop. Same arguments, same results.
+ * convolution does not block the event loop (native and wasm backends; the ref backend and float64
+ * inputs still compute on the calling thread). Same arguments, same results. Do not transfer or
+ * resize the tensors' buffers while the promise is pending: the native kernel reads them in place.
  * @example const y = await convAsync(x, w, { dilation: 8, padding: 'same' }) // x [N, C, H, W]
  */
 export function convAsync(x: Tensor, weight: Tensor, args: ConvArgs = {}): Promise<Tensor> {

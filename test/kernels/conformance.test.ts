@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AtrousError } from '../../src/errors.js';
 import { convKernels } from '../../src/kernels/registry.js';
 import { transposeAsConv } from '../../src/kernels/conv-transpose-as-conv.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
@@ -121,4 +122,43 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
 test('a transposed conv whose output is all output padding has no forward rewrite', () => {
   const plan = planConvTranspose('t', 1, [1, 1, 1], [1, 1, 1], null, { dilation: 3, padding: [[1, 0]], outputPadding: 2 });
   assert.equal(transposeAsConv(plan, new Float32Array(1), new Float32Array(1)), null);
+});
+
+// Valid plans whose geometry is extreme: each fast kernel either computes them right with small
+// scratch, or refuses with an AtrousError — never a crash, a hang or a huge allocation.
+test('extreme strides and dilations: right answers or clear refusals on every fast kernel', () => {
+  const extreme: ConvCase[] = [
+    { name: 'stride 1e8', nd: 1, xShape: [1, 1, 8], wShape: [1, 1, 1], transposed: false, bias: false, stride: [1e8], dilation: [1], groups: 1, padding: 0 },
+    { name: 'stride 2e6 on W', nd: 2, xShape: [1, 1, 9, 1], wShape: [1, 1, 9, 1], transposed: false, bias: true, stride: [1, 2e6], dilation: [1, 1], groups: 1, padding: 0 },
+    { name: 'stride 7 dilation 3', nd: 1, xShape: [1, 2, 200], wShape: [3, 2, 5], transposed: false, bias: true, stride: [7], dilation: [3], groups: 1, padding: 4 },
+  ];
+  const huge = planConv('huge', 1, [1, 1, 1], [1, 1, 3], null, { dilation: 2 ** 30, padding: 2 ** 30 + 1 });
+  const refused: string[] = [];
+  for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+    for (const c of extreme) {
+      const x = randn(c.xShape, { seed: 1 });
+      const w = randn(c.wShape, { seed: 2 });
+      const b = c.bias ? randn([c.wShape[0]], { seed: 3 }) : null;
+      const plan = planConv('extreme', c.nd, c.xShape, c.wShape, b && b.shape, c);
+      const size = plan.outShape.reduce((a, n) => a * n, 1);
+      const expected = new Float32Array(size);
+      convRef(plan, x.data, w.data, b && b.data, expected);
+      const y = new Float32Array(size).fill(NaN);
+      try {
+        kernel.run(plan, x.data as Float32Array, w.data as Float32Array, b && (b.data as Float32Array), y, 2);
+      } catch (e) {
+        assert.ok(e instanceof AtrousError && /use the ref backend/.test(e.message), `${kernel.id} ${c.name}: ${String(e)}`);
+        refused.push(`${kernel.id} ${c.name}`);
+        continue;
+      }
+      assert.ok(y.every((v, j) => Math.abs(v - expected[j]) <= 1e-5 * (1 + Math.abs(expected[j]))), `${kernel.id} ${c.name}`);
+    }
+    assert.throws(
+      () => kernel.run(huge, new Float32Array(1), new Float32Array(3), null, new Float32Array(3), 1),
+      (e: unknown) => e instanceof AtrousError && /fast kernels index in 32 bits; use the ref backend/.test(e.message),
+      kernel.id,
+    );
+  }
+  // Only the absurd stride may be refused (its 32-bit bound is conservative); the others compute.
+  assert.ok(refused.every((r) => r.endsWith('stride 1e8')), refused.join('; '));
 });

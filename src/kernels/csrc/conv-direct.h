@@ -7,13 +7,17 @@
 //
 // Why a row panel and not im2col: for output row r = (od, oh) and an output column chunk, we copy
 // the input rows that row reads — one per (input channel, valid (kd, kh) tap) — into a small
-// zero-padded "panel", with each row split into sW phases so that a strided tap reads contiguous
-// memory. Stride, padding and dilation are resolved there; the micro-kernel only multiplies:
+// zero-padded "panel", with each row split into the stride phases its taps read, so that a
+// strided tap reads contiguous memory. Stride, padding and dilation are resolved there; the
+// micro-kernel only multiplies:
 //
-//   panel[c][t][phase][j] = x[c, id_t, ih_t, (ow0 + j)·sW + phase − pW]   (0 outside the input)
-//   y[co, r, ow0 + j] += w[co, c, t, kw] · panel[c][t][(kw·dW) % sW][j + (kw·dW) / sW]
+//   panel[c][t][slot][j] = x[c, id_t, ih_t, (ow0 + j)·sW + phase(slot) − pW]   (0 outside the input)
+//   y[co, r, ow0 + j] += w[co, c, t, kw] · panel[c][t][slot(kw)][j + (kw·dW) / sW]
 //
-// The panel holds Cin/groups · KD·KH rows of one column chunk: O(tile), never O(k·C·H·W).
+// Tap kw reads phase (kw·dW) mod sW, which repeats every P = sW / gcd(dW, sW) taps, so only
+// min(KW, P) phases are stored: slot(kw) = kw mod P, phase(slot) = slot·dW mod sW.
+// The panel holds Cin/groups · KD·KH · min(KW, P) rows of one column chunk: O(tile), never
+// O(k·C·H·W), and not O(stride) either.
 // Rows whose tap falls entirely in the padding contribute zero and are skipped, not multiplied.
 #pragma once
 #include <stddef.h>
@@ -37,6 +41,7 @@ struct Vec {
 #endif
 
 inline int min_int(int a, int b) { return a < b ? a : b; }
+inline int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 // Rounds toward +infinity for any sign of a (b > 0); C++ division truncates toward zero.
 inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -51,6 +56,8 @@ struct DirectConv {
   int cinG, coutG, blocks, K;
   int chunk, chunks;  // column chunk width and chunks per output row
   int panel_len;      // floats per phase row: the chunk in whole tiles, plus the reach of the taps
+  int period;         // taps after which the stride phase a tap reads repeats: sW / gcd(dW, sW)
+  int nphase;         // phase rows stored per input row: min(KW, period)
 
   explicit DirectConv(const ConvDesc& desc) : d(desc) {
     cinG = d.Cin / d.groups;
@@ -61,14 +68,17 @@ struct DirectConv {
     chunk = ((c + kColBlock - 1) / kColBlock) * kColBlock;
     chunks = (d.OW + chunk - 1) / chunk;
     panel_len = chunk + d.dW * (d.KW - 1) / d.sW + 1;
+    period = d.sW / gcd_int(d.dW, d.sW);
+    nphase = min_int(d.KW, period);
   }
 
   // Tasks: batch item × group × output row × column chunk, numbered in output order.
-  int task_count() const { return d.N * d.groups * d.OD * d.OH * chunks; }
+  // 64-bit: callers refuse counts near INT_MAX before running (run_task takes an int).
+  long long task_count() const { return static_cast<long long>(d.N) * d.groups * d.OD * d.OH * chunks; }
   // Scratch each concurrent caller of run_task needs: the panel, and KD·KH + KW ints. Sizes are
   // 64-bit even where size_t is 32 (wasm32), so a caller can check them before it allocates.
   typedef unsigned long long Count;
-  Count panel_only() const { return static_cast<Count>(cinG) * d.KD * d.KH * d.sW * panel_len; }
+  Count panel_only() const { return static_cast<Count>(cinG) * d.KD * d.KH * nphase * panel_len; }
   // The panel, then the partial sums of every output channel of a group over one chunk.
   Count panel_floats() const { return panel_only() + static_cast<Count>(blocks) * MR * chunk; }
   Count scratch_ints() const { return static_cast<Count>(d.KD) * d.KH + d.KW; }
@@ -105,7 +115,7 @@ struct DirectConv {
     int* taps = ints;
     int* kw_off = ints + d.KD * d.KH;
     const int ntaps = build_panel(n, g, od, oh, ow0, x, panel, taps);
-    for (int kw = 0; kw < d.KW; kw++) kw_off[kw] = (kw * d.dW % d.sW) * panel_len + kw * d.dW / d.sW;
+    for (int kw = 0; kw < d.KW; kw++) kw_off[kw] = (kw % period) * panel_len + kw * d.dW / d.sW;
 
     const size_t plane = static_cast<size_t>(d.OD) * d.OH * d.OW;
     const size_t row_off = (static_cast<size_t>(od) * d.OH + oh) * d.OW;
@@ -117,8 +127,8 @@ struct DirectConv {
     if (ntaps > 0) {
       // Channel blocks whose panel rows fit in L1 (~24 KiB), so every output-channel block and
       // column tile re-reads them from L1 rather than from L2.
-      const int row_bytes = ntaps * d.sW * panel_len * 4;
-      const int kc = row_bytes >= 24 * 1024 ? 1 : (24 * 1024) / row_bytes;
+      const long long row_bytes = static_cast<long long>(ntaps) * nphase * panel_len * 4;
+      const int kc = row_bytes >= 24 * 1024 ? 1 : static_cast<int>((24 * 1024) / row_bytes);
       for (int c0 = 0; c0 < cinG; c0 += kc) {
         const int c1 = min_int(cinG, c0 + kc);
         for (int b = 0; b < blocks; b++)
@@ -152,9 +162,10 @@ struct DirectConv {
         const int id = od * d.sD - d.pD + (taps[ti] / d.KH) * d.dD;
         const int ih = oh * d.sH - d.pH + (taps[ti] % d.KH) * d.dH;
         const float* src = x + ((plane_in + id) * d.H + ih) * d.W;
-        float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * d.sW * panel_len;
-        for (int ph = 0; ph < d.sW; ph++) {
-          float* dst = row + ph * panel_len;
+        float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * nphase * panel_len;
+        for (int slot = 0; slot < nphase; slot++) {
+          const int ph = static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW);
+          float* dst = row + static_cast<size_t>(slot) * panel_len;
           // dst[j] reads input column base + j·sW; only j in [lo, hi) lands inside the input, so
           // the copy splits into zeros, a branch-free strided copy, and zeros.
           const int base = ow0 * d.sW + ph - d.pW;
@@ -196,7 +207,7 @@ struct DirectConv {
     V sum[MR][NV];
     for (int m = 0; m < MR; m++)
       for (int v = 0; v < NV; v++) sum[m][v] = *reinterpret_cast<const V*>(acc + static_cast<size_t>(m) * chunk + v * VL);
-    const size_t row_stride = static_cast<size_t>(d.sW) * panel_len;
+    const size_t row_stride = static_cast<size_t>(nphase) * panel_len;
     const int KW = d.KW;
     for (int c = c0; c < c1; c++) {
       for (int ti = 0; ti < ntaps; ti++) {

@@ -1,12 +1,26 @@
-// The entry points each instruction-set build of conv-isa.cc provides.
+// The entry points each instruction-set build of conv-isa.cc provides (raw pointers only; the
+// caller allocates and threads, see src/kernels/native/addon.cc).
 #pragma once
 #include "conv-desc.h"
 
 namespace atrous {
-#define ATROUS_DECLARE_ISA(ns)                                                                         \
-  namespace ns {                                                                                       \
-  void conv_f32(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, int threads); \
-  double peak_gflops(int threads, double seconds);                                                     \
+
+struct ConvSizes {
+  unsigned long long packed;  // floats of packed weights
+  unsigned long long panel;   // floats of scratch per thread
+  unsigned long long ints;    // ints of scratch per thread
+  long long tasks;            // independent tasks
+};
+
+#define ATROUS_DECLARE_ISA(ns)                                                                  \
+  namespace ns {                                                                                \
+  ConvSizes conv_sizes(const ConvDesc& d);                                                      \
+  void conv_pack(const ConvDesc& d, const float* w, float* wpack);                              \
+  /* Runs tasks, taking the next index from *next (atomically), until none are left. */        \
+  void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, \
+                int* ints, int* next);                                                          \
+  float peak_madd(int rounds);                                                                  \
+  int vector_floats();                                                                          \
   }
 ATROUS_DECLARE_ISA(avx512)
 ATROUS_DECLARE_ISA(avx2)

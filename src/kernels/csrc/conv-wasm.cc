@@ -9,7 +9,7 @@
 #if defined(ATROUS_WASM_RELAXED)
 // f32x4.relaxed_madd(a, b, c) = a·b + c (fused or not, as the engine likes). clang 14 only knows
 // the 2021 prototype of this instruction, as __builtin_wasm_fma_f32x4 with prototype opcode 0xaf;
-// it passes the operands through in order, and tools/relax-opcodes.mjs renumbers the opcode to the
+// it passes the operands through in order, and tools/wasm-postlink.mjs renumbers the opcode to the
 // final 0x105, so the operands are written in the final instruction's order: (s, x, acc).
 #define ATROUS_MADD(acc, s, x) __builtin_wasm_fma_f32x4((s), (x), (acc))
 #endif

@@ -1,39 +1,84 @@
 // N-API binding of the native kernels. The TypeScript side validates every argument first
 // (src/shape/plan-conv.ts); this layer checks again that each buffer is exactly as long as the
 // descriptor says, so no input can make a kernel read or write out of range.
+// It also owns what the kernels must not contain (src/kernels/csrc/conv-isa.cc says why): memory,
+// threads and clocks. This file is compiled with baseline flags.
 #include <node_api.h>
 
+#include <chrono>
+#include <climits>
+#include <initializer_list>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "../csrc/conv-isa.h"
 
 namespace {
 
 using atrous::ConvDesc;
-
-typedef void (*ConvFn)(const ConvDesc&, const float*, const float*, const float*, float*, int);
-typedef double (*PeakFn)(int, double);
+using atrous::ConvSizes;
 
 struct Isa {
   const char* name;
-  ConvFn conv;
-  PeakFn peak;
+  ConvSizes (*sizes)(const ConvDesc&);
+  void (*pack)(const ConvDesc&, const float*, float*);
+  void (*run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  float (*peak)(int);
+  int (*vector_floats)();
   bool supported;
 };
 
+#define ATROUS_ISA_ENTRY(ns, ok) \
+  {#ns, atrous::ns::conv_sizes, atrous::ns::conv_pack, atrous::ns::conv_run, atrous::ns::peak_madd, atrous::ns::vector_floats, ok}
+
 Isa* isas() {
   static Isa table[] = {
-      {"avx512", atrous::avx512::conv_f32, atrous::avx512::peak_gflops,
-       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma")},
-      {"avx2", atrous::avx2::conv_f32, atrous::avx2::peak_gflops,
-       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
-      {"baseline", atrous::baseline::conv_f32, atrous::baseline::peak_gflops, true},
+      ATROUS_ISA_ENTRY(avx512, __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                                   __builtin_cpu_supports("fma")),
+      ATROUS_ISA_ENTRY(avx2, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")),
+      ATROUS_ISA_ENTRY(baseline, true),
   };
   return table;
 }
 constexpr int kIsaCount = 3;
+
+// Scratch beyond this is refused with an error rather than attempted: the build has no exceptions,
+// so a failed allocation would abort the process. The panel is O(tile), so only the packed weights
+// (about the weights' own size) grow with the model.
+constexpr unsigned long long kMaxScratchFloats = 1ull << 30;  // 4 GiB
+
+// Scratch memory of the calling thread (the main thread, or a libuv worker for async calls),
+// kept between calls: allocating megabytes per call costs page faults, which on a VM made run times
+// noticeably more variable. Shrinks after a call that needed far less.
+template <typename T>
+T* reuse(std::vector<T>& buf, size_t need) {
+  if (buf.size() < need || (buf.size() > (size_t(16) << 20) && need < buf.size() / 4)) {
+    std::vector<T>().swap(buf);
+    buf.resize(need);
+  }
+  return buf.data();
+}
+
+// Packs the weights, then runs the tasks on `threads` threads (the caller's included), each with
+// its own slice of scratch, taking task indices from one shared counter.
+void run_conv(const Isa& isa, const ConvDesc& d, const ConvSizes& z, const float* x, const float* w, const float* b,
+              float* y, int threads) {
+  const int nthreads = threads < z.tasks ? threads : static_cast<int>(z.tasks);
+  thread_local std::vector<float> fscratch;
+  thread_local std::vector<int> iscratch;
+  float* wpack = reuse(fscratch, z.packed + z.panel * nthreads);
+  int* ints = reuse(iscratch, z.ints * nthreads);
+  isa.pack(d, w, wpack);
+  int next = 0;
+  auto worker = [&](int t) { isa.run(d, x, wpack, b, y, wpack + z.packed + z.panel * t, ints + z.ints * t, &next); };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nthreads; t++) pool.emplace_back(worker, t);
+  worker(0);
+  for (auto& th : pool) th.join();
+}
 
 napi_value throw_error(napi_env env, const std::string& msg) {
   napi_throw_error(env, "ATROUS_NATIVE", msg.c_str());
@@ -67,6 +112,7 @@ bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** data, size
 struct ConvCall {
   const Isa* isa = nullptr;
   ConvDesc d{};
+  ConvSizes sizes{};
   const float* x = nullptr;
   const float* w = nullptr;
   const float* b = nullptr;
@@ -107,9 +153,20 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
     throw_error(env, "atrous native conv: channels not divisible by groups");
     return false;
   }
-  const int64_t xs = int64_t(d.N) * d.Cin * d.D * d.H * d.W;
-  const int64_t ws = int64_t(d.Cout) * (d.Cin / d.groups) * d.KD * d.KH * d.KW;
-  const int64_t ys = int64_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
+  // Products checked for overflow: a hand-made descriptor must not wrap around to a small size.
+  int64_t xs = 0, ws = 0, ys = 0;
+  auto product = [](std::initializer_list<int64_t> fs, int64_t* out) {
+    int64_t p = 1;
+    for (int64_t f : fs)
+      if (__builtin_mul_overflow(p, f, &p)) return false;
+    *out = p;
+    return true;
+  };
+  if (!product({d.N, d.Cin, d.D, d.H, d.W}, &xs) || !product({d.Cout, d.Cin / d.groups, d.KD, d.KH, d.KW}, &ws) ||
+      !product({d.N, d.Cout, d.OD, d.OH, d.OW}, &ys)) {
+    throw_error(env, "atrous native conv: tensor sizes overflow 64 bits");
+    return false;
+  }
   float *x, *w, *y, *b = nullptr;
   size_t xl, wl, yl, bl = 0;
   if (!typed(env, argv[2], napi_float32_array, &x, &xl) || int64_t(xl) != xs ||
@@ -131,6 +188,14 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
     throw_error(env, "atrous native conv: threads must be an integer in 1..256");
     return false;
   }
+  call->sizes = call->isa->sizes(d);
+  const ConvSizes& z = call->sizes;
+  const unsigned long long scratch = z.packed + z.panel * static_cast<unsigned long long>(threads);
+  if (z.tasks > INT_MAX - 256 || z.panel > kMaxScratchFloats || scratch > kMaxScratchFloats) {
+    throw_error(env, "atrous native conv: this geometry needs " + std::to_string(scratch / (1ull << 28)) +
+                         " GiB of scratch or " + std::to_string(z.tasks) + " tasks, more than the native kernels allow");
+    return false;
+  }
   call->x = x, call->w = w, call->b = b, call->y = y, call->threads = threads;
   for (int i = 0; i < 4; i++) keep[i] = argv[i == 3 ? 5 : 2 + i];  // x, w, bias, y stay alive
   return true;
@@ -140,7 +205,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   ConvCall call;
   napi_value keep[4];
   if (!parse_conv(env, info, &call, keep)) return nullptr;
-  call.isa->conv(call.d, call.x, call.w, call.b, call.y, call.threads);
+  run_conv(*call.isa, call.d, call.sizes, call.x, call.w, call.b, call.y, call.threads);
   return nullptr;
 }
 
@@ -168,7 +233,7 @@ napi_value ConvAsync(napi_env env, napi_callback_info info) {
       env, nullptr, name,
       [](napi_env, void* data) {
         auto* j = static_cast<AsyncConv*>(data);
-        j->call.isa->conv(j->call.d, j->call.x, j->call.w, j->call.b, j->call.y, j->call.threads);
+        run_conv(*j->call.isa, j->call.d, j->call.sizes, j->call.x, j->call.w, j->call.b, j->call.y, j->call.threads);
       },
       [](napi_env env, napi_status, void* data) {
         auto* j = static_cast<AsyncConv*>(data);
@@ -195,8 +260,30 @@ napi_value Peak(napi_env env, napi_callback_info info) {
       napi_get_value_double(env, argv[2], &seconds) != napi_ok || !(seconds > 0 && seconds <= 10)) {
     return throw_error(env, "atrous native peak: expected (isa, threads 1..256, seconds in (0, 10])");
   }
+  // Each thread repeats the multiply-add loop until `seconds` pass; the sum of their rates is the peak.
+  std::vector<double> rates(threads);
+  auto worker = [&](int t) {
+    const int rounds = 16;
+    float sink = 0;
+    long calls = 0;
+    const auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (elapsed < seconds) {
+      sink += isa->peak(rounds);
+      calls++;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    const double flops = double(calls) * rounds * 4096 * 12 * isa->vector_floats() * 2;
+    rates[t] = flops / elapsed / 1e9 + (sink == 12345.0f ? 1e-9 : 0);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; t++) pool.emplace_back(worker, t);
+  worker(0);
+  for (auto& th : pool) th.join();
+  double total = 0;
+  for (double r : rates) total += r;
   napi_value out;
-  CHECK_NAPI(napi_create_double(env, isa->peak(threads, seconds), &out));
+  CHECK_NAPI(napi_create_double(env, total, &out));
   return out;
 }
 
