@@ -20,6 +20,8 @@ const wall = (msTotal: number): string => `${Math.floor(msTotal / 60000)} min ${
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** Other processes' CPU use, flagged when it is enough to understate multi-threaded rows. */
+const mb = (bytes: number): string => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`);
+
 function loadText(l: Load | null | undefined): string {
   if (!l) return '';
   const other = l.otherCores + l.stealCores;
@@ -120,12 +122,19 @@ function caseTable(r: Results, c: CaseSummary): string[] {
     }
     const ratios = ratioCols.map((p) => (x.isAtrous ? `${g(p.medianMs! / x.medianMs!)}×` : '')).join(' | ');
     const pct = x.pctPeak === null || x.pctPeak === undefined ? 'n/a' : `${x.pctPeak.toFixed(0)}%`;
-    const note = flagged(x, r) ? '⚠ disagrees' : x.runner === c.reference ? 'reference' : '';
+    const extra = x.extraBytes === undefined ? '' : `extra memory ${mb(x.extraBytes)}`;
+    const note = flagged(x, r) ? '⚠ disagrees' : x.runner === c.reference ? 'reference' : extra;
     lines.push(
       `| ${name} | ${x.threads} | ${ms(x.medianMs!)} | ${ms(x.minMs!)} | ${g(x.gflops!)} | ${g(x.gbps!)} | ${pct} | ${err(x.maxRelErr)} | ${ratios}${ratioCols.length ? ' | ' : ''}${note} |`,
     );
   }
   if (ratioCols.length) lines.push('', '× peer = peer median ÷ atrous median (above 1: atrous is faster).');
+  // What an im2col conv would allocate for one image: (Cin·prod(k)) × prod(out) floats.
+  const prod = (v: number[]) => v.reduce((a, n) => a * n, 1);
+  const im2col = 4 * c.xShape[1] * prod(c.wShape.slice(2)) * prod(c.outShape.slice(2));
+  if (rows.some((x) => x.extraBytes !== undefined)) {
+    lines.push('', `Extra memory: packed weights and per-thread panels (wasm adds its copies of x, w, b, y); an im2col buffer for one image would be ${mb(im2col)}.`);
+  }
   return [...lines, ''];
 }
 

@@ -55,6 +55,8 @@ export interface Row {
   pctPeak?: number | null;
   /** max |y − ref| / max |ref| against the reference runner; null when there was no reference. */
   maxRelErr?: number | null;
+  /** Memory one run takes beyond its tensors, where the runner reports it. */
+  extraBytes?: number;
 }
 
 export interface Results {

@@ -142,6 +142,7 @@ async function runCase(c: PlannedCase, entries: Entry[], timing: TimingOptions, 
       ...base(e), status: 'ok', warmupMs: ct.l.warmupMs, samplesMs: ct.samplesMs, medianMs: med, minMs: Math.min(...ct.samplesMs),
       gflops, gbps: c.bytes / med / 1e6, pctPeak: percentOfPeak(gflops, threadsUsed(e.runner.threads, cores), peaks[e.runner.peakKind ?? 'native'] ?? null),
       maxRelErr: maxRelError(ct.l.y, ref),
+      extraBytes: ct.prepared.extraBytes,
     };
     rows.push(row);
     const flag = row.maxRelErr! > AGREE_TOL ? '  ⚠ DISAGREES' : '';

@@ -61,6 +61,8 @@ export interface Prepared {
   dispose(): Promise<void>;
   /** Default 'channels-first', i.e. exactly `outShape`. */
   outputLayout?: OutputLayout;
+  /** Memory one run takes beyond x, w, b and y, where the runner can say (atrous kernels). */
+  extraBytes?: number;
 }
 
 export interface Runner {

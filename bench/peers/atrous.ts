@@ -14,6 +14,7 @@ import { type PlannedCase, type Prepared, Refused, type Runner } from '../runner
 interface Kernel {
   id: string;
   run(plan: PlannedCase['plan'], x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+  scratchBytes(plan: PlannedCase['plan'], threads: number): number;
 }
 
 function kernelRunner(id: string, label: string, threads: number, peakKind: 'native' | 'wasm', find: () => Kernel | string): Runner {
@@ -40,6 +41,7 @@ function kernelRunner(id: string, label: string, threads: number, peakKind: 'nat
           return y;
         },
         async dispose() {},
+        extraBytes: k.scratchBytes(c.plan, threads),
       };
     },
   };

@@ -25,6 +25,8 @@ export interface ConvKernel {
   backend: Backend;
   run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** Extra memory one call takes beyond its tensors (0 for the reference): O(tile), not O(k·C·H·W). */
+  scratchBytes(plan: ConvPlan, threads: number): number;
   /** Kernels with their own memory (wasm) report its live blocks, so tests can catch leaks. */
   heapStats?(): { bytes: number; blocks: number };
 }
@@ -34,6 +36,7 @@ const refKernel: ConvKernel = {
   backend: 'ref',
   run: (plan, x, w, b, y) => convRef(plan, x, w, b, y),
   runAsync: async (plan, x, w, b, y) => convRef(plan, x, w, b, y),
+  scratchBytes: () => 0,
 };
 
 let pinned: Backend | null = null;

@@ -162,3 +162,23 @@ test('extreme strides and dilations: right answers or clear refusals on every fa
   // Only the absurd stride may be refused (its 32-bit bound is conservative); the others compute.
   assert.ok(refused.every((r) => r.endsWith('stride 1e8')), refused.join('; '));
 });
+
+test('extra memory per call is O(tile): packed weights plus small panels, never an im2col buffer', () => {
+  const cases = [
+    planConv('aspp2d', 2, [1, 256, 65, 65], [256, 256, 3, 3], null, { dilation: 12, padding: 12 }),
+    planConv('wavenet1d', 1, [1, 64, 16000], [128, 64, 2], null, { dilation: 256, padding: 'causal' }),
+    planConv('conv3d', 3, [1, 16, 32, 32, 32], [16, 16, 3, 3, 3], null, { dilation: 2, padding: 2 }),
+  ];
+  for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+    for (const p of cases) {
+      const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
+      const tensors = 4 * (p.batch * (p.inChannels * prod(p.inSize) + p.outChannels * prod(p.outSize)) + p.outChannels * ((p.inChannels / p.groups) * prod(p.kernel) + 1));
+      const weights = 4 * p.outChannels * (p.inChannels / p.groups) * prod(p.kernel);
+      const im2col = 4 * p.inChannels * prod(p.kernel) * prod(p.outSize);
+      // Packed weights round Cout up to whole tiles; wasm also copies the tensors into its memory.
+      const own = kernel.scratchBytes(p, 2) - (kernel.backend === 'wasm' ? tensors : 0) - 1.1 * weights;
+      assert.ok(own > 0 && own < 1.5e6, `${kernel.id} ${p.op}: ${own} bytes of panels`);
+      assert.ok(own < im2col / 5, `${kernel.id} ${p.op}: panels ${own} vs im2col ${im2col}`);
+    }
+  }
+});

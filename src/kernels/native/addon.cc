@@ -287,6 +287,30 @@ napi_value Peak(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// Bytes of scratch a call with this descriptor and thread count allocates (packed weights plus
+// each thread's panel and ints), without running it: for the benchmark's memory column.
+napi_value Scratch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  const Isa* isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
+  int32_t* desc = nullptr;
+  size_t n = 0;
+  int32_t threads = 0;
+  if (!isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields ||
+      napi_get_value_int32(env, argv[2], &threads) != napi_ok || threads < 1 || threads > 256) {
+    return throw_error(env, "atrous native scratch: expected (isa, desc Int32Array(22), threads 1..256)");
+  }
+  ConvDesc d;
+  std::memcpy(&d, desc, sizeof d);
+  if (d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups) return throw_error(env, "atrous native scratch: bad descriptor");
+  const ConvSizes z = isa->sizes(d);
+  const long long nthreads = threads < z.tasks ? threads : z.tasks;
+  napi_value out;
+  CHECK_NAPI(napi_create_double(env, 4.0 * (double(z.packed) + double(z.panel + z.ints) * double(nthreads)), &out));
+  return out;
+}
+
 napi_value Isas(napi_env env, napi_callback_info) {
   napi_value arr;
   CHECK_NAPI(napi_create_array(env, &arr));
@@ -306,6 +330,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"convAsync", nullptr, ConvAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peak", nullptr, Peak, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scratch", nullptr, Scratch, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

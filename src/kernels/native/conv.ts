@@ -10,6 +10,8 @@ export interface NativeConvKernel {
   isa: string;
   run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** Extra memory one call takes beyond x, w, b and y: packed weights and per-thread panels. */
+  scratchBytes(plan: ConvPlan, threads: number): number;
 }
 
 /** One kernel per instruction set this CPU supports, best first. */
@@ -19,5 +21,6 @@ export function nativeConvKernels(addon: NativeAddon): NativeConvKernel[] {
     isa,
     run: (plan, x, w, b, y, threads) => addon.conv(isa, convDesc(plan), x, w, b, y, threads),
     runAsync: (plan, x, w, b, y, threads) => addon.convAsync(isa, convDesc(plan), x, w, b, y, threads),
+    scratchBytes: (plan, threads) => addon.scratch(isa, convDesc(plan), threads),
   }));
 }

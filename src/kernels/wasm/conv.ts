@@ -9,12 +9,18 @@ import type { ConvJob } from './protocol.js';
 /** Output channels × output columns of each build's register tile (conv-wasm.cc: MR × VL·NR). */
 const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
 const INT32_MAX = 0x7fffffff;
+const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
 
 export interface WasmConvKernel {
   id: string;
   isa: WasmIsa;
   run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /**
+   * Extra memory one call takes: packed weights and per-thread panels (as native), plus the copies
+   * of x, w, bias and y the call makes in wasm memory.
+   */
+  scratchBytes(plan: ConvPlan, threads: number): number;
   /** Live blocks in this kernel's wasm memory: after a call, the same as before it. */
   heapStats(): HeapStats;
   /** Multiply-add GFLOP/s of `threads` threads (the ceiling for this kernel's inner loop). */
@@ -51,6 +57,20 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
           call.release();
         }
       },
+      scratchBytes: (plan, threads) => {
+        const { heap, exports: ex } = get();
+        const head = heap.alloc(128);
+        try {
+          heap.i32(head, 22).set(convDesc(plan));
+          ex.conv_sizes(head, head + 96);
+          const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
+          const copies = plan.batch * (plan.inChannels * prod(plan.inSize) + plan.outChannels * prod(plan.outSize)) +
+            plan.outChannels * ((plan.inChannels / plan.groups) * prod(plan.kernel) + 1);
+          return 4 * (packed + copies + (panel + ints) * Math.min(threads, tasks));
+        } finally {
+          heap.release(head);
+        }
+      },
       heapStats: () => get().heap.stats(),
       peak: (threads, seconds) => get().peak(threads, seconds),
       close: async () => pool?.close(),
@@ -72,7 +92,6 @@ interface Prepared {
  */
 function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): Prepared {
   const op = `${plan.op} (wasm ${variant.isa})`;
-  const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
   const sizes = {
     x: plan.batch * plan.inChannels * prod(plan.inSize),
     w: plan.outChannels * (plan.inChannels / plan.groups) * prod(plan.kernel),
