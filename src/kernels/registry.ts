@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { AtrousError } from '../errors.js';
 import type { ConvPlan } from '../shape/plan-conv.js';
 import type { TypedData } from '../tensor/tensor.js';
+import type { Backend, ConvKernel } from './conv-kernel.js';
 import { nativeConvKernels } from './native/conv.js';
 import { loadNative, nativeLoadError } from './native/loader.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
@@ -16,20 +17,7 @@ import { convTransposeRef } from './ref/conv-transpose.js';
  * reference. `ATROUS_BACKEND=native|wasm|ref` or `setBackend()` pins one; float64 always runs on
  * the reference, which is the only float64 kernel.
  */
-export type Backend = 'native' | 'wasm' | 'ref';
 const BACKENDS: readonly Backend[] = ['native', 'wasm', 'ref'];
-
-/** A forward conv kernel: the same contract for every backend. */
-export interface ConvKernel {
-  id: string;
-  backend: Backend;
-  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
-  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
-  /** Extra memory one call takes beyond its tensors (0 for the reference): O(tile), not O(k·C·H·W). */
-  scratchBytes(plan: ConvPlan, threads: number): number;
-  /** Kernels with their own memory (wasm) report its live blocks, so tests can catch leaks. */
-  heapStats?(): { bytes: number; blocks: number };
-}
 
 const refKernel: ConvKernel = {
   id: 'conv_f32_ref__js',
@@ -48,9 +36,7 @@ let kernels: ConvKernel[] | null = null;
 export function convKernels(): ConvKernel[] {
   if (!kernels) {
     const addon = loadNative();
-    const native = addon ? nativeConvKernels(addon).map((k): ConvKernel => ({ ...k, backend: 'native' })) : [];
-    const wasm = wasmConvKernels().map((k): ConvKernel => ({ ...k, backend: 'wasm' }));
-    kernels = [...native, ...wasm, refKernel];
+    kernels = [...(addon ? nativeConvKernels(addon) : []), ...wasmConvKernels(), refKernel];
   }
   return kernels;
 }
@@ -135,3 +121,5 @@ export function runConvTranspose(plan: ConvPlan, x: TypedData, w: TypedData, b: 
   const plane = y.length / (plan.batch * plan.outChannels);
   for (let i = 0; i < y.length; i++) y[i] = b ? b[Math.floor(i / plane) % plan.outChannels] : 0;
 }
+
+export type { Backend, ConvKernel };

@@ -1,6 +1,7 @@
 import { AtrousError, fmtShape } from '../../errors.js';
 import type { ConvPlan } from '../../shape/plan-conv.js';
 import { convDesc } from '../conv-desc.js';
+import type { ConvKernel } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
 import { fmtBytes, type HeapStats, MAX_BYTES } from './memory.js';
 import { type Scratch, WasmPool } from './pool.js';
@@ -11,11 +12,8 @@ const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
 const INT32_MAX = 0x7fffffff;
 const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
 
-export interface WasmConvKernel {
-  id: string;
+export interface WasmConvKernel extends ConvKernel {
   isa: WasmIsa;
-  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
-  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
   /**
    * Extra memory one call takes: packed weights and per-thread panels (as native), plus the copies
    * of x, w, bias and y the call makes in wasm memory.
@@ -38,6 +36,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
     const get = () => (pool ??= new WasmPool(variant));
     return {
       id: `conv_f32_direct${TILES[variant.isa]}__wasm_${variant.isa}`,
+      backend: 'wasm',
       isa: variant.isa,
       run: (plan, x, w, b, y, threads) => {
         const call = prepare(get(), variant, plan, x, w, b, y);

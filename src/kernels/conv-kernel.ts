@@ -1,0 +1,19 @@
+import type { ConvPlan } from '../shape/plan-conv.js';
+
+/** Where a kernel runs: the node-gyp addon, WebAssembly, or the plain TypeScript reference. */
+export type Backend = 'native' | 'wasm' | 'ref';
+
+/** A float32 forward conv kernel: the one contract every backend implements (registry.ts chooses). */
+export interface ConvKernel {
+  /** `<op>_<dtype>_<algo><tile>__<backend>[_<isa>]`, e.g. `conv_f32_direct4x24__native_avx2`. */
+  id: string;
+  backend: Backend;
+  /** Runs a validated plan; `threads` ≥ 1 (the caller's thread included). */
+  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+  /** The same off the calling thread where the backend can (native, wasm). */
+  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** Extra memory one call takes beyond its tensors (0 for the reference): O(tile), not O(k·C·H·W). */
+  scratchBytes(plan: ConvPlan, threads: number): number;
+  /** Kernels with their own memory (wasm) report its live blocks, so tests can catch leaks. */
+  heapStats?(): { bytes: number; blocks: number };
+}
