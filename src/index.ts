@@ -42,6 +42,7 @@ export {
 export { type ConvArgs, conv1d, conv2d, conv3d, convAsync } from './ops/conv.js';
 export { activeBackend, type Backend, getThreads, setBackend, setThreads } from './kernels/registry.js';
 export { type ConvTransposeArgs, convTranspose1d, convTranspose2d, convTranspose3d } from './ops/conv-transpose.js';
+export { convBiasGrad, convInputGrad, convWeightGrad } from './ops/conv-grad.js';
 export { type TfDataFormat, type TfPadding, tfConv2d } from './ops/tf-conv2d.js';
 
 import { tfConv2d } from './ops/tf-conv2d.js';
