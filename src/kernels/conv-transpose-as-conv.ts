@@ -33,7 +33,9 @@ export function transposeAsConv(plan: ConvPlan, x: Float32Array, w: Float32Array
     pads.push([Math.max(0, before), Math.max(0, after)]);
   }
   const { batch: N, inChannels: Cin, outChannels: Cout, groups } = plan;
-  const xUp = upsample(x, N * Cin, g.inSize, g.stride, crop0, size);
+  // Stride 1 with nothing cropped: the "upsampled" input is x itself.
+  const same = g.stride.every((st) => st === 1) && size.every((n, a) => n === g.inSize[a]);
+  const xUp = same ? x : upsample(x, N * Cin, g.inSize, g.stride, crop0, size);
   const wFlip = flipTransposeWeights(w, Cin, Cout, groups, g.kernel);
   const cinG = Cin / groups;
   const unlift = <T>(v: readonly T[]): T[] => v.slice(3 - plan.nd);
