@@ -81,7 +81,7 @@ export class WasmPool {
         } catch (e) {
           mainError = e;
         }
-        for (let p; (p = Atomics.load(this.ctl, PENDING)) !== 0; ) Atomics.wait(this.ctl, PENDING, p);
+        this.waitSync(helpers);
         this.checkFailures(helpers);
         if (mainError) throw mainError;
       });
@@ -106,7 +106,7 @@ export class WasmPool {
       this.bootSync(helpers);
       this.dispatch(helpers, () => ({ kind: 'peak', seconds }));
       let total = measurePeak(this.main, seconds);
-      for (let p; (p = Atomics.load(this.ctl, PENDING)) !== 0; ) Atomics.wait(this.ctl, PENDING, p);
+      this.waitSync(helpers);
       this.checkFailures(helpers);
       const results = new Float64Array(this.control, RESULT);
       for (let i = 0; i < helpers; i++) total += results[i];
@@ -149,6 +149,24 @@ export class WasmPool {
     } finally {
       for (let i = 0; i < n; i++) this.slots[i].worker.unref();
       this.busy = false;
+    }
+  }
+
+  /**
+   * Blocks until the first `n` workers have answered. A worker's 'exit' event cannot fire while
+   * this thread is blocked, so every second the wait also looks for workers that stopped without
+   * answering (threadId −1: killed, out of memory) and answers for them as the exit handler would.
+   */
+  private waitSync(n: number): void {
+    for (let p; (p = Atomics.load(this.ctl, PENDING)) !== 0; ) {
+      if (Atomics.wait(this.ctl, PENDING, p, 1000) !== 'timed-out') continue;
+      for (let i = 0; i < n; i++) {
+        if (this.slots[i].worker.threadId !== -1) continue;
+        if (Atomics.compareExchange(this.ctl, STATE + i, BUSY, DEAD) === BUSY) {
+          Atomics.add(this.ctl, FAILED, 1);
+          Atomics.sub(this.ctl, PENDING, 1);
+        }
+      }
     }
   }
 
