@@ -1,6 +1,5 @@
 import { AtrousError, fmtShape } from '../errors.js';
 import type { Padding } from '../shape/padding.js';
-import { checkPositive } from '../shape/params.js';
 import { permute } from '../tensor/permute.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { conv2dAs } from './conv.js';
@@ -42,7 +41,7 @@ export function tfConv2d(
     throw new AtrousError('rank_mismatch', `${OP}: expected filter of rank 4 [kH, kW, Cin, Cout], got ${filter?.shape ? fmtShape(filter.shape) : String(filter)}`);
   }
   const channels = nhwc ? input.shape[3] : input.shape[1];
-  const [, , fIn, fOut] = filter.shape;
+  const fIn = filter.shape[2];
   if (fIn < 1 || channels % fIn !== 0) {
     throw new AtrousError(
       'channel_mismatch',
@@ -56,7 +55,7 @@ export function tfConv2d(
     stride: spatial('strides', strides, nhwc),
     dilation: spatial('dilations', dilations, nhwc),
     padding: tfPadding(padding, nhwc),
-    groups: groups > 1 && fOut % groups !== 0 ? checkPositive(OP, 'groups', groups) : groups,
+    groups, // conv2d checks that Cout divides by it
   });
   return nhwc ? permute(y, [0, 2, 3, 1]) : y;
 }

@@ -121,3 +121,22 @@ test('a worker that dies mid-call rejects that call (no deadlock) and is replace
   k.run(l.plan, l.x, l.w, l.b, y.fill(NaN), 2);
   close(y, l.expected);
 });
+
+test('a write past y into its guard zone is reported, not silently kept', () => {
+  const k = wasmConvKernels()[0];
+  const plan = planConv('guard', 2, [1, 3, 9, 9], [4, 3, 3, 3], null, { dilation: 2 });
+  const y = new Float32Array(4 * 5 * 5);
+  const pool = k.pool();
+  const run = pool.run.bind(pool);
+  // Stand in for a faulty kernel: run the real one, then write one float just past y's region.
+  pool.run = (job, scratch, threads) => {
+    run(job, scratch, threads);
+    pool.heap.f32(job.y + Math.ceil((y.length * 4) / 64) * 64, 1)[0] = 1;
+  };
+  try {
+    assert.throws(() => k.run(plan, randn([1, 3, 9, 9]).data as Float32Array, randn([4, 3, 3, 3]).data as Float32Array, null, y, 1), /wrote outside its buffers/);
+  } finally {
+    pool.run = run;
+  }
+  assert.equal(k.heapStats().blocks, 0, 'buffers released after the error');
+});

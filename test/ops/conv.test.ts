@@ -1,7 +1,7 @@
 /** Hand-computed values and PyTorch's conventions, beyond what the onnxruntime corpus checks. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conv1d, conv2d, conv3d } from '../../src/ops/conv.js';
+import { conv1d, conv2d, conv3d, convAsync } from '../../src/ops/conv.js';
 import { convTranspose1d, convTranspose2d } from '../../src/ops/conv-transpose.js';
 import { tfConv2d } from '../../src/ops/tf-conv2d.js';
 import { permute } from '../../src/tensor/permute.js';
@@ -37,10 +37,29 @@ test('unbatched input [C, ...] as PyTorch allows', () => {
   assert.deepEqual(Array.from(y.data), Array.from(conv2d(x.reshape([1, 3, 9, 9]), w, { dilation: 2, padding: 'same' }).data));
 });
 
-test('float64 in, float64 out (for gradient checks)', () => {
-  const y = conv3d(randn([1, 2, 5, 5, 5], { seed: 5, dtype: 'float64' }), randn([2, 1, 2, 2, 2], { seed: 6, dtype: 'float64' }), { groups: 2, dilation: 2 });
+test('float64 in, float64 out (for gradient checks), equal to float32 within float32 rounding', () => {
+  const x = randn([1, 2, 5, 5, 5], { seed: 5, dtype: 'float64' });
+  const w = randn([2, 1, 2, 2, 2], { seed: 6, dtype: 'float64' });
+  const y = conv3d(x, w, { groups: 2, dilation: 2 });
   assert.equal(y.dtype, 'float64');
   assert.deepEqual(y.shape, [1, 2, 3, 3, 3]);
+  const y32 = conv3d(x.to('float32'), w.to('float32'), { groups: 2, dilation: 2 });
+  y.data.forEach((v, i) => assert.ok(Math.abs(v - y32.data[i]) < 1e-5, `${v} vs ${y32.data[i]}`));
+});
+
+test('an empty batch gives an empty output of the right shape', () => {
+  assert.deepEqual(conv2d(randn([0, 3, 9, 9]), randn([4, 3, 3, 3]), { dilation: 2 }).shape, [0, 4, 5, 5]);
+  assert.deepEqual(convTranspose1d(randn([0, 2, 5]), randn([2, 3, 2]), { stride: 2 }).shape, [0, 3, 10]);
+});
+
+test('convAsync resolves to the same values as the sync op', async () => {
+  const x = randn([2, 8, 33, 31], { seed: 14 });
+  const w = randn([6, 4, 3, 3], { seed: 15 });
+  const b = randn([6], { seed: 16 });
+  const opts = { dilation: [3, 2], stride: [1, 2], groups: 2, padding: 'same' as const, bias: b };
+  const [a, s] = [await convAsync(x, w, opts), conv2d(x, w, opts)];
+  assert.deepEqual(a.shape, s.shape);
+  assert.deepEqual(Array.from(a.data), Array.from(s.data));
 });
 
 test('depthwise equals per-channel convs', () => {

@@ -12,8 +12,9 @@ import { geometry3d } from './geometry3d.js';
  * a float64 buffer. x: [N, Cin, D, H, W], w: [Cin, Cout/groups, kD, kH, kW], y: [N, Cout, oD, oH, oW].
  */
 export function convTransposeRef(plan: ConvPlan, x: TypedData, w: TypedData, bias: TypedData | null, y: TypedData): void {
-  const { inSize: [D, H, W], kernel: [KD, KH, KW], stride: [sD, sH, sW], dilation: [dD, dH, dW] } = geometry3d(plan);
-  const { padBefore: [pD, pH, pW], outSize: [OD, OH, OW] } = geometry3d(plan);
+  const g3 = geometry3d(plan);
+  const { inSize: [D, H, W], kernel: [KD, KH, KW], stride: [sD, sH, sW], dilation: [dD, dH, dW] } = g3;
+  const { padBefore: [pD, pH, pW], outSize: [OD, OH, OW] } = g3;
   const { batch: N, inChannels: Cin, outChannels: Cout, groups } = plan;
   const cinG = Cin / groups;
   const coutG = Cout / groups;

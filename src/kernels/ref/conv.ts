@@ -13,8 +13,9 @@ import { geometry3d } from './geometry3d.js';
  * x: [N, Cin, D, H, W], w: [Cout, Cin/groups, kD, kH, kW], y: [N, Cout, oD, oH, oW] (1D/2D lifted).
  */
 export function convRef(plan: ConvPlan, x: TypedData, w: TypedData, bias: TypedData | null, y: TypedData): void {
-  const { inSize: [D, H, W], kernel: [KD, KH, KW], stride: [sD, sH, sW], dilation: [dD, dH, dW] } = geometry3d(plan);
-  const { padBefore: [pD, pH, pW], outSize: [OD, OH, OW] } = geometry3d(plan);
+  const g3 = geometry3d(plan);
+  const { inSize: [D, H, W], kernel: [KD, KH, KW], stride: [sD, sH, sW], dilation: [dD, dH, dW] } = g3;
+  const { padBefore: [pD, pH, pW], outSize: [OD, OH, OW] } = g3;
   const { batch: N, inChannels: Cin, outChannels: Cout, groups } = plan;
   const cinG = Cin / groups;
   const coutG = Cout / groups;

@@ -11,6 +11,8 @@ import type { ConvJob } from './protocol.js';
 const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
 const INT32_MAX = 0x7fffffff;
 const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
+const GUARD_BYTES = 64;
+const GUARD_WORD = 0x5a5a5a5a;
 
 export interface WasmConvKernel extends ConvKernel {
   isa: WasmIsa;
@@ -42,6 +44,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
         const call = prepare(get(), variant, plan, x, w, b, y);
         try {
           get().run(call.job, call.scratch, threads);
+          call.checkGuards();
           y.set(get().heap.f32(call.job.y, y.length));
         } finally {
           call.release();
@@ -51,6 +54,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
         const call = prepare(get(), variant, plan, x, w, b, y);
         try {
           await get().runAsync(call.job, call.scratch, threads);
+          call.checkGuards();
           y.set(get().heap.f32(call.job.y, y.length));
         } finally {
           call.release();
@@ -82,6 +86,8 @@ interface Prepared {
   job: Omit<ConvJob, 'grain'>;
   scratch: Scratch;
   release(): void;
+  /** Throws if the call wrote into a guard zone between its buffers. */
+  checkGuards(): void;
 }
 
 /**
@@ -111,18 +117,22 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
     heap.i32(head, 22).set(desc);
     ex.conv_sizes(head, head + 96);
     const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
-    const pad = (floats: number) => Math.ceil((floats * 4) / 64) * 64;
+    // Each region is followed by a guard zone, checked after the call: a kernel writing past y or
+    // past the packed weights shows up as an error instead of silently corrupting a neighbour.
+    const pad = (floats: number) => Math.ceil((floats * 4) / 64) * 64 + GUARD_BYTES;
     const offsets = { x: 0, w: pad(sizes.x), bias: 0, y: 0, wpack: 0, end: 0 };
     offsets.bias = offsets.w + pad(sizes.w);
     offsets.y = offsets.bias + pad(plan.outChannels);
     offsets.wpack = offsets.y + pad(sizes.y);
     offsets.end = offsets.wpack + pad(packed);
+    const guards = [offsets.w, offsets.bias, offsets.y, offsets.wpack, offsets.end].map((o) => o - GUARD_BYTES);
     const need = offsets.end + 4 * (panel + ints) + heap.stats().bytes;
     // Tasks come from a shared counter that each thread overshoots by one at the end.
     if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
       throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
     }
     data = heap.alloc(offsets.end);
+    for (const g of guards) heap.i32(data + g, GUARD_BYTES / 4).fill(GUARD_WORD);
     heap.f32(data + offsets.x, sizes.x).set(x);
     heap.f32(data + offsets.w, sizes.w).set(w);
     if (b) heap.f32(data + offsets.bias, b.length).set(b);
@@ -132,7 +142,12 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
       heap.release(data);
       heap.release(head);
     };
-    return { job, scratch: { panelBytes: panel * 4, intsBytes: ints * 4 }, release };
+    const checkGuards = () => {
+      if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) {
+        throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
+      }
+    };
+    return { job, scratch: { panelBytes: panel * 4, intsBytes: ints * 4 }, release, checkGuards };
   } catch (e) {
     if (data >= 0) heap.release(data);
     heap.release(head);
