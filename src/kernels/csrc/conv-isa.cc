@@ -6,6 +6,7 @@
 // those, built with baseline flags). Library template code compiled in this file would get this
 // file's flags, and the linker keeps one copy of each such function for all three builds: an
 // AVX-512 copy of std::vector code, say, then faults on an AVX2-only CPU.
+#include "conv-depthwise.h"
 #include "conv-direct.h"
 #include "conv-isa.h"
 
@@ -24,6 +25,7 @@ constexpr int VL = 4, MR = 4, NR = 3;   // SSE2: 12 of 16 xmm registers
 // convs get a single-channel tile that is wide along the columns. conv-wasm.cc chooses the same way.
 typedef DirectConv<VL, MR, NR> Tall;
 typedef DirectConv<VL, 1, 8> Wide;
+typedef DepthwiseConv<VL, 8> Depthwise;
 static bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 
 template <typename K>
@@ -31,10 +33,15 @@ static ConvSizes sizes_of(const K& k) {
   return {k.packed_floats(), k.panel_floats(), k.scratch_ints(), k.task_count()};
 }
 
-ConvSizes conv_sizes(const ConvDesc& d) { return wide(d) ? sizes_of(Wide(d)) : sizes_of(Tall(d)); }
+// Plain depthwise (multiplier 1, 1D/2D, column stride 1) has its own kernel (conv-depthwise.h).
+ConvSizes conv_sizes(const ConvDesc& d) {
+  if (Depthwise::handles(d)) return sizes_of(Depthwise(d));
+  return wide(d) ? sizes_of(Wide(d)) : sizes_of(Tall(d));
+}
 
 void conv_pack(const ConvDesc& d, const float* w, float* wpack) {
-  if (wide(d)) Wide(d).pack_weights(w, wpack);
+  if (Depthwise::handles(d)) Depthwise(d).pack_weights(w, wpack);
+  else if (wide(d)) Wide(d).pack_weights(w, wpack);
   else Tall(d).pack_weights(w, wpack);
 }
 
@@ -42,12 +49,19 @@ template <typename K>
 static void run_from(const K& k, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
                      int* next) {
   const int tasks = static_cast<int>(k.task_count());  // the caller checked it fits
-  for (int i; (i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) < tasks;) k.run_task(i, x, wpack, bias, y, panel, ints);
+  // Many tiny tasks (depthwise: one channel-row each) are claimed in runs, so threads do not
+  // contend on the counter's cache line after every few hundred multiply-adds.
+  const int grain = tasks >= 1024 ? 16 : 1;
+  for (int i; (i = __atomic_fetch_add(next, grain, __ATOMIC_RELAXED)) < tasks;) {
+    const int end = i + grain < tasks ? i + grain : tasks;
+    for (; i < end; i++) k.run_task(i, x, wpack, bias, y, panel, ints);
+  }
 }
 
 void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
               int* next) {
-  if (wide(d)) run_from(Wide(d), x, wpack, bias, y, panel, ints, next);
+  if (Depthwise::handles(d)) run_from(Depthwise(d), x, wpack, bias, y, panel, ints, next);
+  else if (wide(d)) run_from(Wide(d), x, wpack, bias, y, panel, ints, next);
   else run_from(Tall(d), x, wpack, bias, y, panel, ints, next);
 }
 

@@ -14,6 +14,7 @@
 #define ATROUS_MADD(acc, s, x) __builtin_wasm_fma_f32x4((s), (x), (acc))
 #endif
 
+#include "conv-depthwise.h"
 #include "conv-direct.h"
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
@@ -32,10 +33,11 @@ constexpr int VL = 4, MR = 3, NR = 3;  // 9 accumulators + 3 + 1 = 13 registers:
 constexpr int VL = 4, MR = 4, NR = 3;
 #endif
 
-// The same variant choice as conv-isa.cc's conv_f32: one output channel per group (depthwise)
+// The same variant choice as conv-isa.cc (plain depthwise first, then by channels per group): one output channel per group (depthwise)
 // gets a single-channel tile that is wide along the columns, since a tall one would multiply zeros.
 typedef DirectConv<VL, MR, NR> Tall;
 typedef DirectConv<VL, 1, 8> Wide;
+typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
 
 inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 
@@ -64,13 +66,15 @@ using atrous::ConvDesc;
 // out[0..3] = packed weight floats, panel floats per thread, scratch ints per thread, task count.
 // Doubles, so JavaScript sees sizes past 2^32 and can refuse them before it allocates anything.
 EXPORT(conv_sizes) void conv_sizes(const ConvDesc* d, double* out) {
-  if (wide(*d)) sizes(Wide(*d), out);
+  if (Depthwise::handles(*d)) sizes(Depthwise(*d), out);
+  else if (wide(*d)) sizes(Wide(*d), out);
   else sizes(Tall(*d), out);
 }
 
 // w: [Cout, Cin/groups, KD, KH, KW] → wpack: conv_sizes()[0] floats in the tile's order.
 EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
-  if (wide(*d)) Wide(*d).pack_weights(w, wpack);
+  if (Depthwise::handles(*d)) Depthwise(*d).pack_weights(w, wpack);
+  else if (wide(*d)) Wide(*d).pack_weights(w, wpack);
   else Tall(*d).pack_weights(w, wpack);
 }
 
@@ -78,7 +82,8 @@ EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float*
 // each with its own panel and ints.
 EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, const float* wpack, const float* bias,
                                            float* y, float* panel, int* ints, int begin, int end) {
-  if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
+  if (Depthwise::handles(*d)) run_range(Depthwise(*d), x, wpack, bias, y, panel, ints, begin, end);
+  else if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
   else run_range(Tall(*d), x, wpack, bias, y, panel, ints, begin, end);
 }
 

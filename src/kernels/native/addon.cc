@@ -191,7 +191,8 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
   call->sizes = call->isa->sizes(d);
   const ConvSizes& z = call->sizes;
   const unsigned long long scratch = z.packed + z.panel * static_cast<unsigned long long>(threads);
-  if (z.tasks > INT_MAX - 256 || z.panel > kMaxScratchFloats || scratch > kMaxScratchFloats) {
+  if (z.tasks > INT_MAX - (1 << 13) ||  // threads overshoot the task counter by up to 16 each
+       z.panel > kMaxScratchFloats || scratch > kMaxScratchFloats) {
     throw_error(env, "atrous native conv: this geometry needs " + std::to_string(scratch / (1ull << 28)) +
                          " GiB of scratch or " + std::to_string(z.tasks) + " tasks, more than the native kernels allow");
     return false;
