@@ -36,5 +36,5 @@ if (result && result.status === 0) {
   console.log(`atrous: built the native addon in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } else {
   const why = !gyp ? 'node-gyp was not found' : (result.stderr || result.stdout || '').trim().split('\n').slice(-5).join('\n');
-  console.warn(`atrous: the native addon was not built; the WebAssembly kernels (or the reference) will be used.\n${why}`);
+  console.warn(`atrous: the native addon was not built; the WebAssembly kernels (or the reference) will be used (see npx atrous info).\n${why}`);
 }

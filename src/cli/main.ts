@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { AtrousError } from '../index.js';
 import { registerExplain } from './explain.js';
 import { formatError } from './fail.js';
+import { registerInfo } from './info.js';
 import { registerRf } from './rf.js';
 import { registerShape } from './shape.js';
 
@@ -18,7 +19,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 const program = new Command()
   .name('atrous')
-  .description('Dilated (atrous) convolutions: output shapes, receptive fields and a worked example.')
+  .description('Dilated (atrous) convolutions: output shapes, receptive fields, a worked example, and which kernels run.')
   .version(pkg.version)
   .configureOutput({
     // commander's usage errors in the library's format, so every user error reads alike.
@@ -29,6 +30,7 @@ const program = new Command()
 registerExplain(program);
 registerShape(program);
 registerRf(program);
+registerInfo(program);
 
 // `atrous rf ... | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

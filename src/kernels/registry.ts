@@ -84,6 +84,14 @@ export function chooseConvKernel(): ConvKernel {
   return best;
 }
 
+/** Every backend with whether it can run here and, if not, why; for `atrous info`. */
+export function backendReport(): { backend: Backend; kernels: string[]; reason: string }[] {
+  return BACKENDS.map((backend) => {
+    const kernels = convKernels().filter((k) => k.backend === backend).map((k) => k.id);
+    return { backend, kernels, reason: kernels.length ? '' : unavailable(backend) };
+  });
+}
+
 function unavailable(backend: Backend): string {
   if (backend === 'native') return `${nativeLoadError()}; run npm install with a C++ compiler`;
   return loadWasm().length ? '' : wasmLoadErrors() || 'this runtime has no WebAssembly SIMD';
