@@ -30,7 +30,9 @@ export type AtrousErrorCode =
   /** A tensor's data length disagrees with its shape, or dtypes disagree. */
   | 'bad_tensor'
   /** Any other argument that is not one of the accepted values (unknown padding mode, ...). */
-  | 'bad_argument';
+  | 'bad_argument'
+  /** A file is not what it claims to be (a corrupt or hostile safetensors checkpoint, ...). */
+  | 'bad_file';
 
 export class AtrousError extends Error {
   readonly code: AtrousErrorCode;

@@ -45,6 +45,9 @@ export { type ConvTransposeArgs, convTranspose1d, convTranspose2d, convTranspose
 export { convBiasGrad, convInputGrad, convWeightGrad } from './ops/conv-grad.js';
 export { type TfDataFormat, type TfPadding, tfConv2d } from './ops/tf-conv2d.js';
 
+export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type SafetensorsContent } from './io/safetensors.js';
+export { loadSafetensors, saveSafetensors } from './io/checkpoint-file.js';
+
 import { tfConv2d } from './ops/tf-conv2d.js';
 /** TensorFlow-shaped namespace: `tf.nn.conv2d(input, filters, strides, padding, dataFormat, dilations)`. */
 export const tf = { nn: { conv2d: tfConv2d } } as const;
