@@ -13,7 +13,7 @@
  * input=11; ValueInfoProto.name=1; TensorProto dims=1 (int64), data_type=2 (FLOAT=1), name=8, raw_data=9.
  */
 import { buildConvModel } from '../../test/oracle/onnx-conv.js';
-import type { PlannedCase } from '../runner-types.js';
+import type { PlannedCase, Prepared } from '../runner-types.js';
 
 interface Field { num: number; value: Uint8Array | number; raw: Uint8Array }
 
@@ -117,4 +117,22 @@ export function convModel(c: PlannedCase, x: Float32Array, w: Float32Array, b: F
     group: c.groups,
   });
   return withConstants(model, { W: { data: w, shape: c.wShape }, B: { data: b, shape: [c.Cout] } });
+}
+
+/** What both onnxruntime packages' sessions offer, as far as the benchmark uses them. */
+interface OrtSession<Feeds> {
+  run(feeds: Feeds): Promise<Record<string, { data: unknown }>>;
+  release(): Promise<void>;
+}
+
+/** A prepared onnxruntime session as a runner's Prepared: each run returns output Y. */
+export function sessionPrepared<Feeds>(session: OrtSession<Feeds>, feeds: Feeds): Prepared {
+  return {
+    async run() {
+      return (await session.run(feeds))['Y'].data as Float32Array;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
 }

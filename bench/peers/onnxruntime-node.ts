@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import type { PlannedCase, Prepared, Runner } from '../runner-types.js';
-import { convModel } from './onnx-model.js';
+import { convModel, sessionPrepared } from './onnx-model.js';
 
 export function ortNodeRunner(threads: number | 'default'): Runner {
   let ort: typeof Ort;
@@ -32,15 +32,7 @@ export function ortNodeRunner(threads: number | 'default'): Runner {
       if (threads !== 'default') options.intraOpNumThreads = threads;
       const session = await ort.InferenceSession.create(convModel(c, x, w, b), options);
       const feeds = { X: new ort.Tensor('float32', Float32Array.from(x), c.xShape) };
-      return {
-        async run() {
-          const y = (await session.run(feeds))['Y'];
-          return y.data as Float32Array;
-        },
-        async dispose() {
-          await session.release();
-        },
-      };
+      return sessionPrepared(session, feeds);
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 import type * as OrtWeb from 'onnxruntime-web';
 import { type PlannedCase, type Prepared, Refused, type Runner } from '../runner-types.js';
-import { convModel } from './onnx-model.js';
+import { convModel, sessionPrepared } from './onnx-model.js';
 
 export function ortWebRunner(threads: number): Runner {
   let ort: typeof OrtWeb;
@@ -45,15 +45,7 @@ export function ortWebRunner(threads: number): Runner {
         executionMode: 'sequential',
       });
       const feeds = { X: new ort.Tensor('float32', Float32Array.from(x), c.xShape) };
-      return {
-        async run() {
-          const y = (await session.run(feeds))['Y'];
-          return y.data as Float32Array;
-        },
-        async dispose() {
-          await session.release();
-        },
-      };
+      return sessionPrepared(session, feeds);
     },
   };
 }
