@@ -22,6 +22,10 @@ export {
   type RfRow,
 } from './shape/receptive-field.js';
 
+export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
+export type { GradNode } from './autograd/node.js';
+export { gradcheck, type GradcheckOptions, gradcheckProjected, type GradcheckResult } from './autograd/gradcheck.js';
+
 export { Rng } from './tensor/random.js';
 export { permute } from './tensor/permute.js';
 export {

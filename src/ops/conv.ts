@@ -1,7 +1,9 @@
+import { needsGrad, record } from '../autograd/node.js';
 import { runConv, runConvAsync } from '../kernels/registry.js';
 import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
+import { convBiasGrad, convInputGrad, convWeightGrad } from './conv-grad.js';
 
 /** Options of conv1d/2d/3d: PyTorch's keyword arguments, plus `causalAxis`. */
 export interface ConvArgs extends ConvOptions {
@@ -20,14 +22,27 @@ function prepare(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvAr
 export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
   const { plan, bias, y } = prepare(op, nd, x, weight, args);
   runConv(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
-  return y;
+  return recordConv(op, plan, x, weight, bias, y);
+}
+
+/**
+ * The conv's backward, on the same fast kernels: dx is a transposed conv of dy with the forward
+ * stride and dilation, dw a conv of x by dy with stride and dilation swapped, db a sum.
+ */
+function recordConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias: Tensor | null, y: Tensor): Tensor {
+  const geometry = { stride: [...plan.stride], dilation: [...plan.dilation], groups: plan.groups, padding: plan.pads };
+  return record(op, y, [x, weight, bias], (g) => [
+    needsGrad(x) ? convInputGrad(x.shape, weight, g, geometry) : null,
+    needsGrad(weight) ? convWeightGrad(x, weight.shape, g, geometry) : null,
+    needsGrad(bias) ? convBiasGrad(g, plan.unbatched) : null,
+  ]);
 }
 
 /** convNd with the kernel off the main thread (native backend), so the event loop keeps running. */
 export async function convNdAsync(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Promise<Tensor> {
   const { plan, bias, y } = prepare(op, nd, x, weight, args);
   await runConvAsync(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
-  return y;
+  return recordConv(op, plan, x, weight, bias, y);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { runBackward } from '../autograd/backward.js';
+import { type GradNode, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
 import { Rng } from './random.js';
 
@@ -10,10 +12,19 @@ export type NestedArray = number | NestedArray[];
 /**
  * A dense, contiguous, row-major tensor: a shape and a flat Float32Array (or Float64Array, used for
  * finite-difference gradient checks). Immutable in shape; ops return new tensors.
+ *
+ * Autograd as in PyTorch: mark leaves with `requiresGrad_()`, compute, call `loss.backward()`, read
+ * `.grad`. Ops on tensors that require gradients record a `gradFn`; `noGrad(() => ...)` turns that off.
  */
 export class Tensor {
   readonly shape: readonly number[];
   readonly data: TypedData;
+  /** Whether ops record how to differentiate with respect to this tensor. */
+  requiresGrad = false;
+  /** dL/d(this) accumulated by `backward()` on leaves that require gradients; `null` until then. */
+  grad: Tensor | null = null;
+  /** The recorded op that produced this tensor (null for leaves and for tensors made under noGrad). */
+  gradFn: GradNode | null = null;
 
   constructor(data: TypedData, shape: readonly number[]) {
     for (const n of shape) {
@@ -64,16 +75,64 @@ export class Tensor {
     return this.data[index.reduce((o, v, i) => o + v * st[i], 0)];
   }
 
-  /** Same data, new shape with the same number of elements; one axis may be -1. */
+  /** Same data, new shape with the same number of elements; one axis may be -1. Differentiable. */
   reshape(shape: readonly number[]): Tensor {
+    if (!Array.isArray(shape) || shape.filter((n) => n === -1).length > 1) {
+      throw new AtrousError('bad_argument', `reshape: shape ${JSON.stringify(shape)} must be an array of sizes with at most one -1`);
+    }
     const known = shape.filter((n) => n !== -1).reduce((a, b) => a * b, 1);
     const full = shape.map((n) => (n === -1 ? this.size / known : n));
-    return new Tensor(this.data, full);
+    if (full.reduce((a, b) => a * b, 1) !== this.size || full.some((n) => !Number.isInteger(n) || n < 0)) {
+      throw new AtrousError('bad_argument', `reshape: cannot view ${fmtShape(this.shape)} (${this.size} values) as ${fmtShape(shape)}`);
+    }
+    const from = this.shape;
+    return record('reshape', new Tensor(this.data, full), [this], (g) => [new Tensor(g.data, from)]);
   }
 
-  /** A new tensor with the same values in another dtype. */
+  /** Marks a leaf as a parameter to differentiate with respect to (PyTorch's `requires_grad_()`). */
+  requiresGrad_(on = true): this {
+    if (this.gradFn !== null && !on) {
+      throw new AtrousError('bad_argument', `requiresGrad_: ${this} was computed by ${this.gradFn.op}; use detach() to cut it from the graph`);
+    }
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** True for tensors not produced by a recorded op (inputs, parameters, results under noGrad). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /**
+   * Backpropagates from this tensor, accumulating into `.grad` of every leaf that requires gradients.
+   * A one-element tensor (a loss) needs no argument; otherwise pass dL/d(this).
+   * @example const w = randn([4]).requiresGrad_(); sum(mul(w, w)).backward(); w.grad // 2w
+   */
+  backward(gradient?: Tensor): void {
+    runBackward(this, gradient);
+  }
+
+  /** The same values, cut from the graph (shares the data; no gradients flow through it). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** The value of a one-element tensor, as PyTorch's `item()`. */
+  item(): number {
+    if (this.size !== 1) throw new AtrousError('bad_argument', `item: ${this} has ${this.size} values, not one`);
+    return this.data[0];
+  }
+
+  /** A copy with its own data (a leaf, not recording). */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** A new tensor with the same values in another dtype. Differentiable (the gradient is cast back). */
   to(dtype: DType): Tensor {
-    return new Tensor(dtype === 'float64' ? Float64Array.from(this.data) : Float32Array.from(this.data), this.shape);
+    const out = new Tensor(dtype === 'float64' ? Float64Array.from(this.data) : Float32Array.from(this.data), this.shape);
+    const from = this.dtype;
+    return record('to', out, [this], (g) => [g.to(from)]);
   }
 
   /** Nested arrays, like PyTorch's `tolist()`. */

@@ -1,0 +1,111 @@
+import { AtrousError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { noGrad } from './grad-mode.js';
+
+/**
+ * Reverse-mode differentiation from `root`: visits the recorded nodes in reverse topological order,
+ * sums the gradients that reach each tensor, and accumulates into `.grad` of the leaves that require
+ * gradients (tensors with no `gradFn`, such as parameters). Each node runs once and is then freed, so
+ * a second `backward()` through the same graph is an error, as in PyTorch without `retain_graph`.
+ */
+export function runBackward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new AtrousError('bad_argument', `backward: the tensor ${fmtShape(root.shape)} does not require gradients (no input had requiresGrad, or it was computed under noGrad)`);
+  }
+  let seed: Tensor;
+  if (gradient === undefined) {
+    if (root.size !== 1) {
+      throw new AtrousError('bad_argument', `backward: gradient can be implied only for a one-element tensor; pass one shaped ${fmtShape(root.shape)}`);
+    }
+    seed = new Tensor(root.dtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]), root.shape);
+  } else {
+    checkGrad('backward', root, gradient);
+    seed = gradient;
+  }
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  // Sums the engine allocated itself: only these may be added to in place. A rule's result may
+  // alias the caller's seed or another tensor (identity, reshape), so the first one is kept as is.
+  const owned = new Set<Tensor>();
+  noGrad(() => {
+    for (const t of order) {
+      const g = grads.get(t);
+      grads.delete(t);
+      const node = t.gradFn;
+      if (node === null) {
+        if (g !== undefined) accumulateLeaf(t, g);
+        continue;
+      }
+      if (node.backward === null) {
+        throw new AtrousError('bad_argument', `backward: the graph through ${node.op} was already used by a backward pass; recompute the forward`);
+      }
+      if (g === undefined) continue; // no path from root carries a gradient here
+      const inputGrads = node.backward(g);
+      const inputs = node.inputs;
+      node.backward = null;
+      node.inputs = [];
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i];
+        const gx = inputGrads[i];
+        if (!x.requiresGrad || gx === null || gx === undefined) continue;
+        checkGrad(node.op, x, gx);
+        const prev = grads.get(x);
+        if (prev === undefined) {
+          grads.set(x, gx);
+        } else {
+          const sum = owned.has(prev) ? prev : copy(prev);
+          owned.add(addInto(sum, gx));
+          grads.set(x, sum);
+        }
+      }
+    }
+  });
+}
+
+/** Tensors reachable from `root` through gradFn links, each after every tensor that uses it. */
+function topoOrder(root: Tensor): Tensor[] {
+  const post: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  // Iterative DFS: deep nets (hundreds of layers × several ops) would overflow a recursive one.
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top.t.gradFn?.inputs ?? [];
+    if (top.next < inputs.length) {
+      const x = inputs[top.next++];
+      if (x.requiresGrad && !seen.has(x)) {
+        seen.add(x);
+        stack.push({ t: x, next: 0 });
+      }
+    } else {
+      post.push(top.t);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+function checkGrad(op: string, x: Tensor, g: Tensor): void {
+  if (!(g instanceof Tensor) || g.shape.length !== x.shape.length || g.shape.some((n, i) => n !== x.shape[i])) {
+    throw new AtrousError('bad_tensor', `${op}: gradient ${g instanceof Tensor ? fmtShape(g.shape) : String(g)} does not match the tensor ${fmtShape(x.shape)}`);
+  }
+  if (g.dtype !== x.dtype) throw new AtrousError('bad_tensor', `${op}: gradient is ${g.dtype} but the tensor is ${x.dtype}`);
+}
+
+function copy(t: Tensor): Tensor {
+  return new Tensor(t.data.slice(), t.shape);
+}
+
+/** a += b, in place on a. */
+function addInto(a: Tensor, b: Tensor): Tensor {
+  const ad = a.data;
+  const bd = b.data;
+  for (let i = 0; i < ad.length; i++) ad[i] += bd[i];
+  return a;
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  // Copy on first write: a rule may hand back a tensor that aliases another one (reshape, identity).
+  if (leaf.grad === null) leaf.grad = copy(g);
+  else addInto(leaf.grad, g);
+}
