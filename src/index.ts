@@ -26,7 +26,7 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export type { GradNode } from './autograd/node.js';
 export { gradcheck, type GradcheckOptions, gradcheckProjected, type GradcheckResult } from './autograd/gradcheck.js';
 
-export { Rng } from './tensor/random.js';
+export { globalRng, manualSeed, Rng } from './tensor/random.js';
 export { permute } from './tensor/permute.js';
 export {
   arange,

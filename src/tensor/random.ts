@@ -39,3 +39,19 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)];
   }
 }
+
+/**
+ * The generator that initialisers, dropout and data shuffling draw from when not given one, so one
+ * call to `manualSeed` fixes a whole training run (as `torch.manual_seed`).
+ */
+let global = new Rng(0);
+
+/** Reseeds the global generator. @example manualSeed(42) // same init, data order and dropout masks */
+export function manualSeed(seed: number): void {
+  global = new Rng(seed);
+}
+
+/** The global generator (see `manualSeed`). */
+export function globalRng(): Rng {
+  return global;
+}

@@ -204,15 +204,17 @@ export function arange(shape: readonly number[], start = 0, dtype: DType = 'floa
 }
 
 export interface RandomOptions {
-  /** Seed of the generator; the same seed gives the same tensor everywhere. Default 0. */
+  /** Seed of a fresh generator; the same seed gives the same tensor everywhere. Default 0. */
   seed?: number;
+  /** Draw from this generator instead (e.g. `globalRng()` after `manualSeed`); wins over `seed`. */
+  generator?: Rng;
   dtype?: DType;
 }
 
 /** Standard normal values from a seeded generator. */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   const t = zeros(shape, opts.dtype);
-  const rng = new Rng(opts.seed ?? 0);
+  const rng = opts.generator ?? new Rng(opts.seed ?? 0);
   for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
   return t;
 }
@@ -220,7 +222,7 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 /** Uniform values in [low, high) from a seeded generator. */
 export function rand(shape: readonly number[], opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const t = zeros(shape, opts.dtype);
-  const rng = new Rng(opts.seed ?? 0);
+  const rng = opts.generator ?? new Rng(opts.seed ?? 0);
   for (let i = 0; i < t.size; i++) t.data[i] = rng.uniform(opts.low ?? 0, opts.high ?? 1);
   return t;
 }
