@@ -103,6 +103,19 @@ export function runConv(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData
   chooseConvKernel().run(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
 }
 
+/**
+ * The weight gradient of a validated conv plan on the chosen kernel's dedicated weight-gradient
+ * kernel. Returns false (nothing written) when the backend has none or the data is float64, so the
+ * caller computes it another way.
+ */
+export function runConvWeightGrad(plan: ConvPlan, x: TypedData, dy: TypedData, dw: TypedData): boolean {
+  if (!(dw instanceof Float32Array)) return false;
+  const kernel = chooseConvKernel();
+  if (!kernel.weightGrad) return false;
+  kernel.weightGrad(plan, x as Float32Array, dy as Float32Array, dw, threadCount);
+  return true;
+}
+
 /** runConv off the main thread where the kernel can (native, wasm): the event loop keeps running. */
 export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): Promise<void> {
   if (y instanceof Float64Array) return convRef(plan, x, w, b, y);

@@ -1,5 +1,5 @@
 import { AtrousError, fmtShape } from '../errors.js';
-import { runConv, runConvTranspose } from '../kernels/registry.js';
+import { runConv, runConvTranspose, runConvWeightGrad } from '../kernels/registry.js';
 import { convTransposeOutSize } from '../shape/conv-size.js';
 import { type ConvOptions, type ConvPlan, planConv, planConvTranspose } from '../shape/plan-conv.js';
 import { type DType, Tensor, zeros } from '../tensor/tensor.js';
@@ -74,6 +74,7 @@ export function convWeightGrad(input: Tensor, weightShape: readonly number[], gr
   const K = plan.kernel.reduce((a, b) => a * b, 1);
   const dw = zeros(weightShape, input.dtype);
   if (N === 0) return dw;
+  if (runConvWeightGrad(plan, input.data, gradOutput.data, dw.data)) return dw;
   // Per group: x as [cinG, N, ...in] (channels become the batch), dy as a kernel [coutG, N, ...out].
   const swapped = planConv(op, nd, [cinG, N, ...plan.inSize], [coutG, N, ...plan.outSize], null, {
     stride: [...plan.dilation],

@@ -12,7 +12,8 @@ import { convKernels } from '../../src/kernels/registry.js';
 import { transposeAsConv } from '../../src/kernels/conv-transpose-as-conv.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
 import { convTransposeRef } from '../../src/kernels/ref/conv-transpose.js';
-import { planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
+import { convWeightGrad } from '../../src/ops/conv-grad.js';
+import { type ConvOptions, planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
 import { randn } from '../../src/tensor/tensor.js';
 import { type ConvCase, forwardCases, transposedCases } from '../oracle/conv-cases.js';
 
@@ -185,3 +186,35 @@ test('extra memory per call is O(tile): packed weights plus small panels, never 
     }
   }
 });
+
+// Dedicated weight-gradient kernels (native: csrc/conv-wgrad.h) against the float64 reference path
+// (the forward reference conv with x and dy as operands), on the same corpus.
+for (const kernel of convKernels().filter((k) => k.weightGrad !== undefined)) {
+  for (const threads of [1, 2]) {
+    test(`${kernel.id} weight gradient at ${threads} thread(s) equals the reference on ${cases.length} shapes, bit-identical on repeat`, () => {
+      const failures: string[] = [];
+      cases.forEach((c, i) => {
+        const plan = planConv('conformance', c.nd, c.xShape, c.wShape, null, c);
+        const x = randn(c.xShape, { seed: 5 * i, dtype: 'float64' });
+        const dy = randn([...plan.outShape], { seed: 5 * i + 1, dtype: 'float64' });
+        const expected = convWeightGrad(x, c.wShape, dy, { ...c, bias: undefined } as ConvOptions).data;
+        const size = expected.length;
+        const buffer = new Float32Array(size + 2 * GUARD).fill(SENTINEL);
+        const dw = buffer.subarray(GUARD, GUARD + size).fill(NaN);
+        const x32 = Float32Array.from(x.data);
+        const dy32 = Float32Array.from(dy.data);
+        kernel.weightGrad!(plan, x32, dy32, dw, threads);
+        let maxAbs = 0;
+        for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
+        const bad = dw.findIndex((v, j) => !(Math.abs(v - expected[j]) <= 2e-5 * Math.max(maxAbs, 1)));
+        if (bad >= 0) failures.push(`${c.name} x[${c.xShape}] w[${c.wShape}]: first bad index ${bad}: got ${dw[bad]}, reference ${expected[bad]}`);
+        const guards = [...buffer.subarray(0, GUARD), ...buffer.subarray(GUARD + size)];
+        if (guards.some((v) => v !== SENTINEL)) failures.push(`${c.name}: wrote outside dw`);
+        const again = new Float32Array(size);
+        kernel.weightGrad!(plan, x32, dy32, again, threads);
+        if (again.some((v, j) => v !== dw[j])) failures.push(`${c.name}: a second call differs`);
+      });
+      assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
+    });
+  }
+}

@@ -9,6 +9,7 @@
 #include "conv-depthwise.h"
 #include "conv-direct.h"
 #include "conv-isa.h"
+#include "conv-wgrad.h"
 
 namespace atrous {
 namespace ATROUS_ISA_NS {
@@ -63,6 +64,37 @@ void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float
   if (Depthwise::handles(d)) run_from(Depthwise(d), x, wpack, bias, y, panel, ints, next);
   else if (wide(d)) run_from(Wide(d), x, wpack, bias, y, panel, ints, next);
   else run_from(Tall(d), x, wpack, bias, y, panel, ints, next);
+}
+
+// Weight gradient blocks: MO dy rows × NC x rows of vector accumulators (8 of 16 ymm on AVX2, 16
+// of 32 zmm on AVX-512); one row each with four accumulators when every group has one channel.
+#if defined(__AVX512F__)
+typedef WeightGrad<VL, 4, 4, 1> WgradBlock;
+#else
+typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
+#endif
+typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
+static bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.Cout == d.groups; }
+
+template <typename K>
+static WgradSizes wgrad_sizes_of(const K& k) {
+  return {k.scratch_floats(), k.dw_floats(), k.task_count()};
+}
+
+WgradSizes wgrad_sizes(const ConvDesc& d) {
+  return wgrad_depthwise(d) ? wgrad_sizes_of(WgradDepthwise(d)) : wgrad_sizes_of(WgradBlock(d));
+}
+
+template <typename K>
+static void wgrad_from(const K& k, const float* x, const float* dy, float* scratch, int first, int step) {
+  float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
+  for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
+  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch);
+}
+
+void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int first, int step) {
+  if (wgrad_depthwise(d)) wgrad_from(WgradDepthwise(d), x, dy, scratch, first, step);
+  else wgrad_from(WgradBlock(d), x, dy, scratch, first, step);
 }
 
 // `rounds` × 4096 steps of 12 independent multiply-add chains of VL lanes: this build's peak

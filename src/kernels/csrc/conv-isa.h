@@ -12,6 +12,12 @@ struct ConvSizes {
   long long tasks;            // independent tasks
 };
 
+struct WgradSizes {
+  unsigned long long scratch;  // floats of scratch per thread, its dw copy last
+  unsigned long long dw;       // floats of dw
+  long long tasks;             // independent tasks
+};
+
 #define ATROUS_DECLARE_ISA(ns)                                                                  \
   namespace ns {                                                                                \
   ConvSizes conv_sizes(const ConvDesc& d);                                                      \
@@ -19,6 +25,10 @@ struct ConvSizes {
   /* Runs tasks, taking the next index from *next (atomically), until none are left. */        \
   void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, \
                 int* ints, int* next);                                                          \
+  WgradSizes wgrad_sizes(const ConvDesc& d);                                                    \
+  /* Zeroes this thread's dw copy (the last sizes.dw floats of scratch), then adds tasks   */    \
+  /* first, first + step, ... into it: a fixed split, so results repeat bit for bit.       */    \
+  void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int first, int step); \
   float peak_madd(int rounds);                                                                  \
   int vector_floats();                                                                          \
   }

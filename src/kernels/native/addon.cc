@@ -26,13 +26,16 @@ struct Isa {
   ConvSizes (*sizes)(const ConvDesc&);
   void (*pack)(const ConvDesc&, const float*, float*);
   void (*run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  atrous::WgradSizes (*wgrad_sizes)(const ConvDesc&);
+  void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int, int);
   float (*peak)(int);
   int (*vector_floats)();
   bool supported;
 };
 
-#define ATROUS_ISA_ENTRY(ns, ok) \
-  {#ns, atrous::ns::conv_sizes, atrous::ns::conv_pack, atrous::ns::conv_run, atrous::ns::peak_madd, atrous::ns::vector_floats, ok}
+#define ATROUS_ISA_ENTRY(ns, ok)                                                                                 \
+  {#ns, atrous::ns::conv_sizes, atrous::ns::conv_pack, atrous::ns::conv_run, atrous::ns::wgrad_sizes,           \
+   atrous::ns::wgrad_run, atrous::ns::peak_madd, atrous::ns::vector_floats, ok}
 
 Isa* isas() {
   static Isa table[] = {
@@ -109,6 +112,44 @@ bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** data, size
   return true;
 }
 
+// Reads a 22-field descriptor, checks every field's range and that the tensor sizes it implies
+// (x, w, y in elements) fit 64 bits: a hand-made descriptor must not wrap around to a small size.
+bool parse_desc(napi_env env, napi_value v, ConvDesc* out, int64_t* xs, int64_t* ws, int64_t* ys) {
+  int32_t* desc = nullptr;
+  size_t n = 0;
+  if (!typed(env, v, napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) {
+    throw_error(env, "atrous native conv: desc must be an Int32Array of 22 fields");
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    // Padding (fields 16..18) may be 0; everything else is a size, stride or dilation ≥ 1.
+    const bool is_pad = i >= 16 && i <= 18;
+    if (desc[i] < (is_pad ? 0 : 1) && !(i == 0 && desc[i] == 0)) {
+      throw_error(env, "atrous native conv: descriptor field " + std::to_string(i) + " out of range");
+      return false;
+    }
+  }
+  std::memcpy(out, desc, sizeof(ConvDesc));
+  const ConvDesc& d = *out;
+  if (d.Cin % d.groups != 0 || d.Cout % d.groups != 0) {
+    throw_error(env, "atrous native conv: channels not divisible by groups");
+    return false;
+  }
+  auto product = [](std::initializer_list<int64_t> fs, int64_t* r) {
+    int64_t p = 1;
+    for (int64_t f : fs)
+      if (__builtin_mul_overflow(p, f, &p)) return false;
+    *r = p;
+    return true;
+  };
+  if (!product({d.N, d.Cin, d.D, d.H, d.W}, xs) || !product({d.Cout, d.Cin / d.groups, d.KD, d.KH, d.KW}, ws) ||
+      !product({d.N, d.Cout, d.OD, d.OH, d.OW}, ys)) {
+    throw_error(env, "atrous native conv: tensor sizes overflow 64 bits");
+    return false;
+  }
+  return true;
+}
+
 struct ConvCall {
   const Isa* isa = nullptr;
   ConvDesc d{};
@@ -133,40 +174,9 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
     throw_error(env, "atrous native conv: unknown or unsupported instruction set");
     return false;
   }
-  int32_t* desc = nullptr;
-  size_t n = 0;
-  if (!typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) {
-    throw_error(env, "atrous native conv: desc must be an Int32Array of 22 fields");
-    return false;
-  }
-  for (size_t i = 0; i < n; i++) {
-    // Padding (fields 16..18) may be 0; everything else is a size, stride or dilation ≥ 1.
-    const bool is_pad = i >= 16 && i <= 18;
-    if (desc[i] < (is_pad ? 0 : 1) && !(i == 0 && desc[i] == 0)) {
-      throw_error(env, "atrous native conv: descriptor field " + std::to_string(i) + " out of range");
-      return false;
-    }
-  }
-  std::memcpy(&call->d, desc, sizeof(ConvDesc));
-  const ConvDesc& d = call->d;
-  if (d.Cin % d.groups != 0 || d.Cout % d.groups != 0) {
-    throw_error(env, "atrous native conv: channels not divisible by groups");
-    return false;
-  }
-  // Products checked for overflow: a hand-made descriptor must not wrap around to a small size.
   int64_t xs = 0, ws = 0, ys = 0;
-  auto product = [](std::initializer_list<int64_t> fs, int64_t* out) {
-    int64_t p = 1;
-    for (int64_t f : fs)
-      if (__builtin_mul_overflow(p, f, &p)) return false;
-    *out = p;
-    return true;
-  };
-  if (!product({d.N, d.Cin, d.D, d.H, d.W}, &xs) || !product({d.Cout, d.Cin / d.groups, d.KD, d.KH, d.KW}, &ws) ||
-      !product({d.N, d.Cout, d.OD, d.OH, d.OW}, &ys)) {
-    throw_error(env, "atrous native conv: tensor sizes overflow 64 bits");
-    return false;
-  }
+  if (!parse_desc(env, argv[1], &call->d, &xs, &ws, &ys)) return false;
+  const ConvDesc& d = call->d;
   float *x, *w, *y, *b = nullptr;
   size_t xl, wl, yl, bl = 0;
   if (!typed(env, argv[2], napi_float32_array, &x, &xl) || int64_t(xl) != xs ||
@@ -250,6 +260,52 @@ napi_value ConvAsync(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// convWeightGrad(isa, desc, x, dy, dw, threads): dw of the conv `desc` describes, given its input
+// and output gradient. Each thread sums a fixed share of the tasks into its own dw copy; the copies
+// are then added in thread order, so a result repeats exactly for a given thread count.
+napi_value WeightGradient(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 6) {
+    return throw_error(env, "atrous native convWeightGrad: expected (isa, desc, x, dy, dw, threads)");
+  }
+  const Isa* isa = find_isa(env, argv[0]);
+  if (!isa) return throw_error(env, "atrous native convWeightGrad: unknown or unsupported instruction set");
+  ConvDesc d;
+  int64_t xs = 0, ws = 0, ys = 0;
+  if (!parse_desc(env, argv[1], &d, &xs, &ws, &ys)) return nullptr;
+  float *x, *dy, *dw;
+  size_t xl, yl, wl;
+  if (!typed(env, argv[2], napi_float32_array, &x, &xl) || int64_t(xl) != xs ||
+      !typed(env, argv[3], napi_float32_array, &dy, &yl) || int64_t(yl) != ys ||
+      !typed(env, argv[4], napi_float32_array, &dw, &wl) || int64_t(wl) != ws) {
+    return throw_error(env, "atrous native convWeightGrad: x, dy or dw is not a Float32Array of the size the descriptor implies");
+  }
+  int32_t threads = 1;
+  if (napi_get_value_int32(env, argv[5], &threads) != napi_ok || threads < 1 || threads > 256) {
+    return throw_error(env, "atrous native convWeightGrad: threads must be an integer in 1..256");
+  }
+  const atrous::WgradSizes z = isa->wgrad_sizes(d);
+  const int nthreads = z.tasks < threads ? static_cast<int>(z.tasks < 1 ? 1 : z.tasks) : threads;
+  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.tasks > INT_MAX) {
+    return throw_error(env, "atrous native convWeightGrad: this geometry needs more scratch than the native kernels allow");
+  }
+  thread_local std::vector<float> fscratch;
+  float* scratch = reuse(fscratch, z.scratch * nthreads);
+  auto worker = [&](int t) { isa->wgrad_run(d, x, dy, scratch + z.scratch * t, t, nthreads); };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nthreads; t++) pool.emplace_back(worker, t);
+  worker(0);
+  for (auto& th : pool) th.join();
+  const size_t off = z.scratch - z.dw;
+  for (unsigned long long i = 0; i < z.dw; i++) {
+    float s = 0.0f;
+    for (int t = 0; t < nthreads; t++) s += scratch[z.scratch * t + off + i];
+    dw[i] = s;
+  }
+  return nullptr;
+}
+
 napi_value Peak(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -329,6 +385,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convAsync", nullptr, ConvAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convWeightGrad", nullptr, WeightGradient, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peak", nullptr, Peak, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scratch", nullptr, Scratch, nullptr, nullptr, nullptr, napi_default, nullptr},

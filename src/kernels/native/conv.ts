@@ -1,6 +1,7 @@
 import { convDesc } from '../conv-desc.js';
 import type { ConvKernel } from '../conv-kernel.js';
 import type { NativeAddon } from './loader.js';
+import type { ConvPlan } from '../../shape/plan-conv.js';
 
 /** Output channels × output columns of the register tile each native build uses (conv-isa.cc). */
 const TILES: Record<string, string> = { avx512: '8x48', avx2: '4x24', baseline: '4x12' };
@@ -8,6 +9,8 @@ const TILES: Record<string, string> = { avx512: '8x48', avx2: '4x24', baseline: 
 /** A native kernel; scratchBytes is the packed weights plus each thread's panel. */
 export interface NativeConvKernel extends ConvKernel {
   isa: string;
+  /** The conv's weight gradient from x and dy, into dw (a dedicated kernel: csrc/conv-wgrad.h). */
+  weightGrad(plan: ConvPlan, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
 }
 
 /** One kernel per instruction set this CPU supports, best first. */
@@ -19,5 +22,6 @@ export function nativeConvKernels(addon: NativeAddon): NativeConvKernel[] {
     run: (plan, x, w, b, y, threads) => addon.conv(isa, convDesc(plan), x, w, b, y, threads),
     runAsync: (plan, x, w, b, y, threads) => addon.convAsync(isa, convDesc(plan), x, w, b, y, threads),
     scratchBytes: (plan, threads) => addon.scratch(isa, convDesc(plan), threads),
+    weightGrad: (plan, x, dy, dw, threads) => addon.convWeightGrad(isa, convDesc(plan), x, dy, dw, threads),
   }));
 }
