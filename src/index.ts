@@ -55,3 +55,40 @@ export { loadSafetensors, saveSafetensors } from './io/checkpoint-file.js';
 import { tfConv2d } from './ops/tf-conv2d.js';
 /** TensorFlow-shaped namespace: `tf.nn.conv2d(input, filters, strides, padding, dataFormat, dilations)`. */
 export const tf = { nn: { conv2d: tfConv2d } } as const;
+
+export { batchNorm, type BatchNormOptions, groupNorm, layerNorm, normExceptDim, weightNorm } from './ops/norms.js';
+export { linear } from './ops/linear.js';
+export { dropout, dropoutChannels, type DropoutOptions } from './ops/dropout.js';
+export { type LoadedCheckpoint, type LoadResult, Module } from './nn/module.js';
+export { Conv1d, Conv2d, Conv3d, type ConvLayerOptions, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, type ConvTransposeLayerOptions } from './nn/conv.js';
+export { Linear, type LinearOptions } from './nn/linear.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  type BatchNormLayerOptions,
+  GroupNorm,
+  type GroupNormLayerOptions,
+  LayerNorm,
+  type LayerNormLayerOptions,
+} from './nn/norm.js';
+export { Dropout, Dropout1d, Dropout2d, Dropout3d } from './nn/dropout.js';
+export { ModuleList, Sequential } from './nn/sequential.js';
+export {
+  calculateGain,
+  constant_,
+  fanInAndFanOut,
+  identityInit_,
+  type IdentityInitOptions,
+  type InitOptions,
+  kaimingNormal_,
+  type KaimingOptions,
+  kaimingUniform_,
+  type Nonlinearity,
+  normal_,
+  ones_,
+  uniform_,
+  xavierNormal_,
+  xavierUniform_,
+  zeros_,
+} from './nn/init.js';
