@@ -55,3 +55,39 @@ export { loadSafetensors, saveSafetensors } from './io/checkpoint-file.js';
 import { tfConv2d } from './ops/tf-conv2d.js';
 /** TensorFlow-shaped namespace: `tf.nn.conv2d(input, filters, strides, padding, dataFormat, dilations)`. */
 export const tf = { nn: { conv2d: tfConv2d } } as const;
+
+// Differentiable math: broadcasting, elementwise, unary and activations, reductions, softmax, losses.
+export { broadcastShapes, broadcastTo, sumToShape } from './ops/broadcast.js';
+export { add, div, maximum, minimum, mul, neg, type Operand, pow, sub } from './ops/elementwise.js';
+export {
+  abs,
+  clamp,
+  elu,
+  erf,
+  exp,
+  gelu,
+  type GeluOptions,
+  leakyRelu,
+  log,
+  relu,
+  sigmoid,
+  softplus,
+  sqrt,
+  square,
+  tanh,
+} from './ops/unary.js';
+export { argmax, type Axes, max, mean, sum, variance, type VarianceOptions } from './ops/reduce.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export {
+  type BceWithLogitsOptions,
+  binaryCrossEntropyWithLogits,
+  type ClassTarget,
+  crossEntropy,
+  type CrossEntropyOptions,
+  l1Loss,
+  type LossOptions,
+  mseLoss,
+  nllLoss,
+  type NllLossOptions,
+  type Reduction,
+} from './ops/losses.js';
