@@ -92,3 +92,39 @@ export {
   xavierUniform_,
   zeros_,
 } from './nn/init.js';
+
+// Differentiable math: broadcasting, elementwise, unary and activations, reductions, softmax, losses.
+export { broadcastShapes, broadcastTo, sumToShape } from './ops/broadcast.js';
+export { add, div, maximum, minimum, mul, neg, type Operand, pow, sub } from './ops/elementwise.js';
+export {
+  abs,
+  clamp,
+  elu,
+  erf,
+  exp,
+  gelu,
+  type GeluOptions,
+  leakyRelu,
+  log,
+  relu,
+  sigmoid,
+  softplus,
+  sqrt,
+  square,
+  tanh,
+} from './ops/unary.js';
+export { argmax, type Axes, max, mean, sum, variance, type VarianceOptions } from './ops/reduce.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export {
+  type BceWithLogitsOptions,
+  binaryCrossEntropyWithLogits,
+  type ClassTarget,
+  crossEntropy,
+  type CrossEntropyOptions,
+  l1Loss,
+  type LossOptions,
+  mseLoss,
+  nllLoss,
+  type NllLossOptions,
+  type Reduction,
+} from './ops/losses.js';
