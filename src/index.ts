@@ -55,3 +55,13 @@ export { loadSafetensors, saveSafetensors } from './io/checkpoint-file.js';
 import { tfConv2d } from './ops/tf-conv2d.js';
 /** TensorFlow-shaped namespace: `tf.nn.conv2d(input, filters, strides, padding, dataFormat, dilations)`. */
 export const tf = { nn: { conv2d: tfConv2d } } as const;
+
+// Shape ops, matmul, embedding, pooling and upsampling (all differentiable; permute above records too).
+export { flatten, slice, split, squeeze, transpose, unsqueeze } from './ops/shape-ops.js';
+export { concat, stack } from './ops/concat.js';
+export { pad } from './ops/pad.js';
+export { matmul } from './ops/matmul.js';
+export { embedding, type EmbeddingIndices, type EmbeddingOptions, type IndexArray } from './ops/embedding.js';
+export { type AvgPoolOptions, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type MaxPoolOptions } from './ops/pooling.js';
+export { adaptiveAvgPool2d, globalAvgPool, globalMaxPool } from './ops/adaptive-pool.js';
+export { type BilinearOptions, upsampleBilinear2d, upsampleNearest, type UpsampleOptions } from './ops/upsample.js';
