@@ -128,3 +128,13 @@ export {
   type NllLossOptions,
   type Reduction,
 } from './ops/losses.js';
+
+// Shape ops, matmul, embedding, pooling and upsampling (all differentiable; permute above records too).
+export { flatten, slice, split, squeeze, transpose, unsqueeze } from './ops/shape-ops.js';
+export { concat, stack } from './ops/concat.js';
+export { pad } from './ops/pad.js';
+export { matmul } from './ops/matmul.js';
+export { embedding, type EmbeddingIndices, type EmbeddingOptions, type IndexArray } from './ops/embedding.js';
+export { type AvgPoolOptions, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type MaxPoolOptions } from './ops/pooling.js';
+export { adaptiveAvgPool2d, globalAvgPool, globalMaxPool } from './ops/adaptive-pool.js';
+export { type BilinearOptions, upsampleBilinear2d, upsampleNearest, type UpsampleOptions } from './ops/upsample.js';
