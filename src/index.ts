@@ -138,3 +138,15 @@ export { embedding, type EmbeddingIndices, type EmbeddingOptions, type IndexArra
 export { type AvgPoolOptions, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type MaxPoolOptions } from './ops/pooling.js';
 export { adaptiveAvgPool2d, globalAvgPool, globalMaxPool } from './ops/adaptive-pool.js';
 export { type BilinearOptions, upsampleBilinear2d, upsampleNearest, type UpsampleOptions } from './ops/upsample.js';
+
+// Activation and pooling layers.
+export { Flatten, GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh } from './nn/activation.js';
+export { AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool, GlobalMaxPool, MaxPool1d, MaxPool2d } from './nn/pooling.js';
+
+// Model families.
+export { TCN, TCNRegressor, type TcnOptions, TemporalBlock } from './models/tcn.js';
+export { CONTEXT_DILATIONS, ContextModule, type ContextModuleOptions } from './models/context-module.js';
+
+// Data the package ships.
+export { type BatchOptions, imageBatch, type ImageSet, shuffledIndices } from './data/image-set.js';
+export { loadDigits } from './data/digits.js';
