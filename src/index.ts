@@ -55,3 +55,29 @@ export { loadSafetensors, saveSafetensors } from './io/checkpoint-file.js';
 import { tfConv2d } from './ops/tf-conv2d.js';
 /** TensorFlow-shaped namespace: `tf.nn.conv2d(input, filters, strides, padding, dataFormat, dilations)`. */
 export const tf = { nn: { conv2d: tfConv2d } } as const;
+
+export {
+  type HyperValue,
+  Optimizer,
+  type OptimizerMeta,
+  type OptimizerStateDict,
+  type ParamState,
+} from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, type AdamOptions, AdamW } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { clipGradNorm_, type ClipGradNormOptions, clipGradValue_ } from './optim/clip.js';
+export {
+  CosineAnnealingLR,
+  type HasLr,
+  LambdaLR,
+  LinearLR,
+  type LinearLROptions,
+  LinearWarmup,
+  LRScheduler,
+  type LRSchedulerState,
+  MultiStepLR,
+  StepLR,
+  warmupCosine,
+  type WarmupCosineOptions,
+} from './optim/lr-scheduler.js';
