@@ -7,7 +7,9 @@ Every optimizer runs 5 steps from the same float64 parameters with the same lite
 (PARAMS, GRADS below; test/optim/optim-golden.test.ts holds an identical copy and checks it against
 the copy written into the JSON). One step leaves the second parameter without a gradient, which
 torch.optim skips. `LRS` sets the learning rate before each step for the runs that use it. The
-optimizers run with foreach=False (the single-tensor path that atrous follows). Needs torch.
+optimizers run with foreach=False (the single-tensor path that atrous follows). Needs torch; the
+golden in the repo was made with Debian's python3-torch (1.13), which is installed for /usr/bin/python3
+rather than a pyenv python: `/usr/bin/python3 tools/make-optim-goldens.py`.
 """
 import json
 import math
