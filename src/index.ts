@@ -150,3 +150,29 @@ export { CONTEXT_DILATIONS, ContextModule, type ContextModuleOptions } from './m
 // Data the package ships.
 export { type BatchOptions, imageBatch, type ImageSet, shuffledIndices } from './data/image-set.js';
 export { loadDigits } from './data/digits.js';
+
+export {
+  type HyperValue,
+  Optimizer,
+  type OptimizerMeta,
+  type OptimizerStateDict,
+  type ParamState,
+} from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, type AdamOptions, AdamW } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { clipGradNorm_, type ClipGradNormOptions, clipGradValue_ } from './optim/clip.js';
+export {
+  CosineAnnealingLR,
+  type HasLr,
+  LambdaLR,
+  LinearLR,
+  type LinearLROptions,
+  LinearWarmup,
+  LRScheduler,
+  type LRSchedulerState,
+  MultiStepLR,
+  StepLR,
+  warmupCosine,
+  type WarmupCosineOptions,
+} from './optim/lr-scheduler.js';
