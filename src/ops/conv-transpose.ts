@@ -1,5 +1,4 @@
 import { needsGrad, record } from '../autograd/node.js';
-import { AtrousError } from '../errors.js';
 import { runConv, runConvTranspose } from '../kernels/registry.js';
 import { type ConvPlan, type ConvTransposeOptions, planConv, planConvTranspose } from '../shape/plan-conv.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
@@ -28,22 +27,49 @@ function convTransposeNd(op: string, nd: number, x: Tensor, weight: Tensor, args
  */
 function recordConvTranspose(op: string, nd: number, plan: ConvPlan, x: Tensor, weight: Tensor, bias: Tensor | null, y: Tensor): Tensor {
   return record(op, y, [x, weight, bias], (g) => {
-    if (plan.outputPadding.some((p, a) => p >= plan.stride[a])) {
-      throw new AtrousError('bad_argument', `${op} backward: outputPadding [${plan.outputPadding.join(',')}] at least the stride [${plan.stride.join(',')}] (allowed when dilation is larger) has no gradient rule yet`);
-    }
     const geometry = { stride: [...plan.stride], dilation: [...plan.dilation], groups: plan.groups, padding: plan.pads };
+    // The forward conv from y's shape may give a few more positions than x has: output padding
+    // at least the stride (allowed when the dilation is larger) adds whole strides. The transposed
+    // conv is then that conv's adjoint applied to x followed by zeros, so dx is the conv cropped
+    // to x, and dw sees x padded with zeros to the conv's output.
+    const cplan = planConv(`${op} backward`, nd, g.shape, weight.shape, null, geometry);
+    const lead = x.rank - nd;
+    const fits = cplan.outSize.every((n, a) => n === x.shape[lead + a]);
     let dx: Tensor | null = null;
     if (needsGrad(x)) {
-      const cplan = planConv(`${op} backward`, nd, g.shape, weight.shape, null, geometry);
-      dx = zeros(cplan.outShape, g.dtype);
-      runConv(cplan, g.data, weight.data, null, dx.data);
+      const full = zeros(cplan.outShape, g.dtype);
+      runConv(cplan, g.data, weight.data, null, full.data);
+      dx = fits ? full : resizeTrailing(full, x.shape);
     }
     return [
       dx,
-      needsGrad(weight) ? convWeightGrad(g, weight.shape, x, geometry) : null,
+      needsGrad(weight) ? convWeightGrad(g, weight.shape, fits ? x : resizeTrailing(x, cplan.outShape), geometry) : null,
       needsGrad(bias) ? convBiasGrad(g, plan.unbatched) : null,
     ];
   });
+}
+
+/** A copy of t with shape `to` (same rank): the overlapping leading block kept, the rest zero. */
+function resizeTrailing(t: Tensor, to: readonly number[]): Tensor {
+  const out = zeros(to, t.dtype);
+  const rank = to.length;
+  const inner = Math.min(t.shape[rank - 1], to[rank - 1]);
+  const rows = to.slice(0, -1).reduce((a, b) => a * b, 1);
+  for (let r = 0; r < rows; r++) {
+    let rem = r;
+    let src = 0;
+    let srcStride = t.shape[rank - 1];
+    let inside = true;
+    for (let a = rank - 2; a >= 0; a--) {
+      const i = rem % to[a];
+      rem = Math.floor(rem / to[a]);
+      if (i >= t.shape[a]) inside = false;
+      src += i * srcStride;
+      srcStride *= t.shape[a];
+    }
+    if (inside) out.data.set(t.data.subarray(src, src + inner), r * to[rank - 1]);
+  }
+  return out;
 }
 
 /**

@@ -92,3 +92,27 @@ describe('conv gradients through autograd (central differences, float64)', () =>
     });
   }
 });
+
+describe('transposed conv gradients with output padding at least the stride', () => {
+  it('x [1,1,3], w [1,1,2], dilation 3, outputPadding 2 (PyTorch accepts it): dx and dw by hand', () => {
+    // y = conv_transpose1d(x, w, dilation=3, output_padding=2) has length (3−1) + 3 + 2 + 1 = 8;
+    // dx and dw for gy = [1, ..., 8] by hand from the definition:
+    // y[i·1 + t·3] += x[i]·w[t] → dx[i] = Σ_t gy[i + 3t]·w[t], dw[t] = Σ_i gy[i + 3t]·x[i].
+    const x = tensor([0.5, -1, 2], [1, 1, 3], 'float64').requiresGrad_();
+    const w = tensor([0.25, 1.5], [1, 1, 2], 'float64').requiresGrad_();
+    const y = convTranspose1d(x, w, { dilation: 3, outputPadding: 2 });
+    assert.deepEqual(y.shape, [1, 1, 8]);
+    y.backward(tensor([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 8], 'float64'));
+    assert.deepEqual([...x.grad!.data], [1 * 0.25 + 4 * 1.5, 2 * 0.25 + 5 * 1.5, 3 * 0.25 + 6 * 1.5]);
+    assert.deepEqual([...w.grad!.data], [1 * 0.5 - 2 + 3 * 2, 4 * 0.5 - 5 + 6 * 2]);
+  });
+
+  it('pass central differences in 1D and 2D, float64', () => {
+    const f1 = (a: Tensor, b: Tensor) => convTranspose1d(a, b, { stride: 2, dilation: 5, outputPadding: 3, padding: 1 });
+    const r1 = gradcheck(f1, [f64([2, 2, 4], 1).requiresGrad_(), f64([2, 3, 3], 2).requiresGrad_()]);
+    assert.ok(r1.ok, r1.failure);
+    const f2 = (a: Tensor, b: Tensor) => convTranspose2d(a, b, { stride: [1, 2], dilation: [4, 3], outputPadding: [3, 2] });
+    const r2 = gradcheck(f2, [f64([1, 2, 3, 3], 3).requiresGrad_(), f64([2, 2, 2, 2], 4).requiresGrad_()]);
+    assert.ok(r2.ok, r2.failure);
+  });
+});
