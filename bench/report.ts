@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existingTrainSection } from './train/report.js';
 import type { Load } from './load.js';
 import type { CaseSummary, Results, Row, RunnerSummary } from './results-types.js';
 
@@ -150,7 +151,9 @@ export function renderReport(r: Results, source: string): string {
 /** Writes BENCHMARKS.md (or `out`) from a results file; returns the path written. */
 export function writeReport(resultsPath: string, out = BENCHMARKS_MD): string {
   const r = JSON.parse(readFileSync(resultsPath, 'utf8')) as Results;
-  writeFileSync(out, renderReport(r, relative(REPO_ROOT, resolve(resultsPath))));
+  // The training section comes from another run (bench/train/run.ts): carry it over.
+  const train = existingTrainSection(out);
+  writeFileSync(out, renderReport(r, relative(REPO_ROOT, resolve(resultsPath))) + (train ? `\n${train}\n` : ''));
   return out;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The benchmark entry point:
- *   npm run bench -- [--cases a,b] [--runners x,y] [--reps N] [--quick]
+ *   npm run bench:forward -- [--cases a,b] [--runners x,y] [--reps N] [--quick]
+ * (`npm run bench` runs this with no options, then the training-step benchmark, bench/train/run.ts.)
  * Per case: same seeded inputs to every runner, warm-up, agreement against the reference runner,
  * interleaved timed reps (measure.ts). Saves bench/results/<date>-<cpu>.json and, for a full run,
  * rewrites BENCHMARKS.md from it (report.ts).
@@ -21,7 +22,7 @@ import type { CaseSummary, Results, Row, RunnerSummary } from './results-types.j
 import { type PlannedCase, type Prepared, Refused, type Runner, threadsUsed } from './runner-types.js';
 import { allRunners, REFERENCE_ID } from './runners.js';
 
-const USAGE = `usage: npm run bench -- [--cases a,b] [--runners x,y] [--reps N] [--quick]
+const USAGE = `usage: npm run bench:forward -- [--cases a,b] [--runners x,y] [--reps N] [--quick]
   --cases    case names from bench/shapes/suite.json (default: all)
   --runners  runner ids or id prefixes, e.g. ort-node,tfjs-wasm (default: all)
   --reps     fixed timed reps per runner and case (default: sized to ~2 s each)
