@@ -146,6 +146,7 @@ export { AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool, GlobalMaxPool, 
 // Model families.
 export { TCN, TCNRegressor, type TcnOptions, TemporalBlock } from './models/tcn.js';
 export { CONTEXT_DILATIONS, ContextModule, type ContextModuleOptions } from './models/context-module.js';
+export { DilatedClassifier, type DilatedClassifierOptions, DilatedResidualBlock } from './models/dilated-classifier.js';
 
 // Data the package ships.
 export { type BatchOptions, imageBatch, type ImageSet, shuffledIndices } from './data/image-set.js';

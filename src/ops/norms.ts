@@ -94,16 +94,8 @@ export function batchNorm(
       invstd[c] = 1 / Math.sqrt(runningVar!.data[c] + eps);
       continue;
     }
-    let s = 0;
-    for (let n = 0; n < N; n++) for (let i = 0, o = (n * C + c) * S; i < S; i++) s += xd[o + i];
-    const mu = s / M;
-    let q = 0;
-    for (let n = 0; n < N; n++) {
-      for (let i = 0, o = (n * C + c) * S; i < S; i++) {
-        const d = xd[o + i] - mu;
-        q += d * d;
-      }
-    }
+    const mu = channelSum(xd, N, C, S, c) / M;
+    const q = channelSqDev(xd, N, C, S, c, mu);
     mean[c] = mu;
     invstd[c] = 1 / Math.sqrt(q / M + eps);
     if (runningMean !== null) {
@@ -112,12 +104,9 @@ export function batchNorm(
     }
   }
   const y = zeros(x.shape, x.dtype);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const a = invstd[c] * (weight === null ? 1 : weight.data[c]);
-      const b = (bias === null ? 0 : bias.data[c]) - mean[c] * a;
-      for (let i = 0, o = (n * C + c) * S; i < S; i++) y.data[o + i] = xd[o + i] * a + b;
-    }
+  for (let c = 0; c < C; c++) {
+    const a = invstd[c] * (weight === null ? 1 : weight.data[c]);
+    channelAffine(xd, y.data, N, C, S, c, a, (bias === null ? 0 : bias.data[c]) - mean[c] * a, null, 0);
   }
   return record(op, y, [x, weight, bias], (g) => {
     const gd = g.data;
@@ -125,30 +114,91 @@ export function batchNorm(
     const dw = needsGrad(weight) ? zeros([C], x.dtype) : null;
     const db = needsGrad(bias) ? zeros([C], x.dtype) : null;
     for (let c = 0; c < C; c++) {
-      let sg = 0;
-      let sgx = 0;
-      for (let n = 0; n < N; n++) {
-        for (let i = 0, o = (n * C + c) * S; i < S; i++) {
-          sg += gd[o + i];
-          sgx += gd[o + i] * (xd[o + i] - mean[c]) * invstd[c];
-        }
-      }
+      const mu = mean[c];
+      const is = invstd[c];
+      const sg = channelSum(gd, N, C, S, c);
+      // Σ g·x̂ = σ⁻¹·(Σ g·x − μ·Σ g)
+      const sgx = is * (channelDot(gd, xd, N, C, S, c) - mu * sg);
       if (dw !== null) dw.data[c] = sgx;
       if (db !== null) db.data[c] = sg;
       if (dx === null) continue;
-      const k = invstd[c] * (weight === null ? 1 : weight.data[c]);
+      const k = is * (weight === null ? 1 : weight.data[c]);
       // Training: the batch statistics depend on x too, which subtracts the mean of g and its
       // projection on x̂: dx = w·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)). Eval: just w·σ⁻¹·g.
+      // As dx = k·g + kx·x + k0, one fused pass.
       const mg = training ? sg / M : 0;
       const mgx = training ? sgx / M : 0;
-      for (let n = 0; n < N; n++) {
-        for (let i = 0, o = (n * C + c) * S; i < S; i++) {
-          dx.data[o + i] = k * (gd[o + i] - mg - (xd[o + i] - mean[c]) * invstd[c] * mgx);
-        }
-      }
+      const kx = -k * is * mgx;
+      channelAffine(xd, dx.data, N, C, S, c, kx, -k * mg - kx * mu, gd, k);
     }
     return [dx, dw, db];
   });
+}
+
+// The per-channel loops of batch norm over [N, C, S]: channel c is N runs of S contiguous values.
+// Four partial sums each, so the adds do not wait on one another (a single chain ran at a quarter
+// of the speed), and no closure or property access inside the loops.
+
+function channelSum(d: TypedData, N: number, C: number, S: number, c: number): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let n = 0; n < N; n++) {
+    const o = (n * C + c) * S;
+    const e = o + S;
+    let i = o;
+    for (; i + 3 < e; i += 4) {
+      a0 += d[i];
+      a1 += d[i + 1];
+      a2 += d[i + 2];
+      a3 += d[i + 3];
+    }
+    for (; i < e; i++) a0 += d[i];
+  }
+  return a0 + a1 + (a2 + a3);
+}
+
+function channelSqDev(d: TypedData, N: number, C: number, S: number, c: number, mu: number): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let n = 0; n < N; n++) {
+    const o = (n * C + c) * S;
+    const e = o + S;
+    let i = o;
+    for (; i + 3 < e; i += 4) {
+      const d0 = d[i] - mu, d1 = d[i + 1] - mu, d2 = d[i + 2] - mu, d3 = d[i + 3] - mu;
+      a0 += d0 * d0;
+      a1 += d1 * d1;
+      a2 += d2 * d2;
+      a3 += d3 * d3;
+    }
+    for (; i < e; i++) a0 += (d[i] - mu) * (d[i] - mu);
+  }
+  return a0 + a1 + (a2 + a3);
+}
+
+function channelDot(a: TypedData, b: TypedData, N: number, C: number, S: number, c: number): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let n = 0; n < N; n++) {
+    const o = (n * C + c) * S;
+    const e = o + S;
+    let i = o;
+    for (; i + 3 < e; i += 4) {
+      a0 += a[i] * b[i];
+      a1 += a[i + 1] * b[i + 1];
+      a2 += a[i + 2] * b[i + 2];
+      a3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < e; i++) a0 += a[i] * b[i];
+  }
+  return a0 + a1 + (a2 + a3);
+}
+
+/** out = kx·x + k0 (+ kg·g when g is given), over channel c. */
+function channelAffine(x: TypedData, out: TypedData, N: number, C: number, S: number, c: number, kx: number, k0: number, g: TypedData | null, kg: number): void {
+  for (let n = 0; n < N; n++) {
+    const o = (n * C + c) * S;
+    const e = o + S;
+    if (g === null) for (let i = o; i < e; i++) out[i] = x[i] * kx + k0;
+    else for (let i = o; i < e; i++) out[i] = g[i] * kg + x[i] * kx + k0;
+  }
 }
 
 /**

@@ -6,7 +6,8 @@
 // where p runs over output positions and in(p, t) is the input position tap t of output p reads
 // (stride, padding and dilation applied; zero outside the input). For one tap this is a matrix
 // product dy · X_tᵀ whose reduction runs along the output positions, which are contiguous in dy.
-// So a task takes a chunk of output positions of one batch item, copies dy's rows for it into `dp`
+// So a task takes a chunk of output positions (of the whole batch, in order: small images share a
+// chunk, so the reduction runs long enough to pay for the lane sums), copies dy's rows for it into `dp`
 // (zero-padded to whole vectors), and for each tap gathers the input values those positions read
 // into `xp` — stride, padding and dilation are resolved in that gather, the same way the forward
 // kernel builds its panel — then multiplies MO × NC blocks of rows with vector accumulators along
@@ -37,6 +38,7 @@ struct WeightGrad {
   int cinG, coutG, K;
   int coutGp, cinGp;  // rows per group in dp and xp, rounded up to whole blocks
   long long plane;    // output positions per batch item
+  long long total;    // output positions of the whole batch
   int kc;             // positions per chunk (a multiple of kStep)
   long long chunks;
 
@@ -47,17 +49,18 @@ struct WeightGrad {
     coutGp = (coutG + MO - 1) / MO * MO;
     cinGp = (cinG + NC - 1) / NC * NC;
     plane = static_cast<long long>(d.OD) * d.OH * d.OW;
+    total = plane * d.N;
     // dp and xp together about 192 KiB, so the rows a block re-reads stay in L2.
     const long long rows = static_cast<long long>(d.groups) * (coutGp + cinGp);
     long long c = (48 * 1024) / rows;
     c = c < kStep * 2 ? kStep * 2 : c > 4096 ? 4096 : c;
-    const long long need = (plane + kStep - 1) / kStep * kStep;
+    const long long need = (total + kStep - 1) / kStep * kStep;
     if (c > need) c = need;
     kc = static_cast<int>(c / kStep * kStep);
-    chunks = (plane + kc - 1) / kc;
+    chunks = (total + kc - 1) / kc;
   }
 
-  long long task_count() const { return static_cast<long long>(d.N) * chunks; }
+  long long task_count() const { return chunks; }
   Count dw_floats() const { return static_cast<Count>(d.Cout) * cinG * K; }
   Count dp_floats() const { return static_cast<Count>(d.groups) * coutGp * kc; }
   // Per thread: dp, xp, then that thread's dw copy.
@@ -65,9 +68,8 @@ struct WeightGrad {
 
   // Adds task i's share into dwp ([Cout][cinG][K]); `scratch` holds dp and xp.
   void run_task(long long i, const float* x, const float* dy, float* dwp, float* scratch) const {
-    const int n = static_cast<int>(i / chunks);
-    const long long p0 = (i % chunks) * kc;
-    const int len = static_cast<int>(plane - p0 < kc ? plane - p0 : kc);
+    const long long q0 = i * kc;  // first position of the chunk, counted over the whole batch
+    const int len = static_cast<int>(total - q0 < kc ? total - q0 : kc);
     const int lenp = (len + kStep - 1) / kStep * kStep;
     float* dp = scratch;
     float* xp = scratch + dp_floats();
@@ -76,23 +78,30 @@ struct WeightGrad {
         float* row = dp + (static_cast<size_t>(g) * coutGp + o) * kc;
         int j = 0;
         if (o < coutG) {
-          const float* src = dy + (static_cast<size_t>(n) * d.Cout + g * coutG + o) * plane + p0;
-          for (; j < len; j++) row[j] = src[j];
+          while (j < len) {  // one batch item's run of positions at a time
+            const long long q = q0 + j;
+            const long long n = q / plane, p = q % plane;
+            const int seg = static_cast<int>(plane - p < len - j ? plane - p : len - j);
+            const float* src = dy + (static_cast<size_t>(n) * d.Cout + g * coutG + o) * plane + p;
+            for (int k = 0; k < seg; k++) row[j + k] = src[k];
+            j += seg;
+          }
         }
         for (; j < lenp; j++) row[j] = 0.0f;
       }
     for (int kd = 0; kd < d.KD; kd++)
       for (int kh = 0; kh < d.KH; kh++)
         for (int kw = 0; kw < d.KW; kw++) {
-          gather(n, p0, len, lenp, kd, kh, kw, x, xp);
+          gather(q0, len, lenp, kd, kh, kw, x, xp);
           const int t = (kd * d.KH + kh) * d.KW + kw;
           for (int g = 0; g < d.groups; g++) multiply(g, t, lenp, dp, xp, dwp);
         }
   }
 
  private:
-  // xp[g·cinGp + c][j] = x[n, g·cinG + c, in(p0 + j, tap)], zero outside the input and past len.
-  void gather(int n, long long p0, int len, int lenp, int kd, int kh, int kw, const float* x, float* xp) const {
+  // xp[g·cinGp + c][j] = x[n, g·cinG + c, in(p, tap)] for batch position q0 + j = n·plane + p, zero
+  // outside the input and past len.
+  void gather(long long q0, int len, int lenp, int kd, int kh, int kw, const float* x, float* xp) const {
     const long long hw = static_cast<long long>(d.OH) * d.OW;
     for (int g = 0; g < d.groups; g++)
       for (int c = 0; c < cinGp; c++) {
@@ -101,11 +110,12 @@ struct WeightGrad {
           for (int j = 0; j < lenp; j++) row[j] = 0.0f;
           continue;
         }
-        const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
         int j = 0;
-        // One output row (fixed od, oh) at a time: within it the input column is base + ow·sW.
+        // One output row (fixed n, od, oh) at a time: within it the input column is base + ow·sW.
         while (j < len) {
-          const long long p = p0 + j;
+          const long long q = q0 + j;
+          const long long n = q / plane, p = q % plane;
+          const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
           const int od = static_cast<int>(p / hw);
           const int oh = static_cast<int>((p / d.OW) % d.OH);
           const int ow = static_cast<int>(p % d.OW);
