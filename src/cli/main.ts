@@ -2,11 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { AtrousError } from '../index.js';
+import { registerDemo } from './demo.js';
+import { registerEval } from './eval.js';
 import { registerExplain } from './explain.js';
 import { formatError } from './fail.js';
 import { registerInfo } from './info.js';
 import { registerRf } from './rf.js';
 import { registerShape } from './shape.js';
+import { registerTrain } from './train.js';
 
 /**
  * The `atrous` command. User mistakes (an AtrousError from the library or the CLI's own parsing,
@@ -19,7 +22,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 const program = new Command()
   .name('atrous')
-  .description('Dilated (atrous) convolutions: output shapes, receptive fields, a worked example, and which kernels run.')
+  .description('Dilated (atrous) convolutional networks: train and evaluate them on shipped data, output shapes, receptive fields, a worked example, and which kernels run.')
   .version(pkg.version)
   .configureOutput({
     // commander's usage errors in the library's format, so every user error reads alike.
@@ -31,6 +34,9 @@ registerExplain(program);
 registerShape(program);
 registerRf(program);
 registerInfo(program);
+registerTrain(program);
+registerEval(program);
+registerDemo(program);
 
 // `atrous rf ... | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

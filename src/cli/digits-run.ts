@@ -1,0 +1,136 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { setThreads } from '../kernels/registry.js';
+import { chartsPng } from '../plot/line-chart.js';
+import { confusionPng } from '../plot/heatmap.js';
+import { receptiveFieldPng } from '../plot/receptive-field-map.js';
+import { loadDigits } from '../data/digits.js';
+import { type DigitsRun, type DigitsTrainOptions, trainDigits } from '../tasks/digits.js';
+
+/** Where a run writes, and what it wrote. */
+export interface RunFiles {
+  dir: string;
+  checkpoint: string;
+  log: string;
+  curves: string;
+  confusion: string;
+  receptiveField?: string;
+}
+
+/** Default output folder: runs/<task>-<UTC timestamp> under the current directory. */
+export function defaultRunDir(task: string): string {
+  return resolve('runs', `${task}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+}
+
+/**
+ * Trains the digit classifier with a progress bar (step, loss, accuracy, examples/s, ETA), stops
+ * cleanly on Ctrl-C (the current step finishes, then everything is saved), and writes the
+ * checkpoint, a JSON log, the curves, the confusion matrix and (optionally) the receptive field.
+ */
+export async function runDigits(opts: DigitsTrainOptions & { threads?: number; out?: string; receptiveField?: boolean }): Promise<{ run: DigitsRun; files: RunFiles }> {
+  if (opts.threads !== undefined) setThreads(opts.threads);
+  const dir = resolve(opts.out ?? defaultRunDir('digits'));
+  mkdirSync(dir, { recursive: true });
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130); // a second Ctrl-C does not wait
+    stop = true;
+    process.stderr.write('\nstopping after this step; saving what there is (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'train digits |{bar}| {percentage}% | step {value}/{total} | epoch {epoch} | loss {loss} | acc {acc} | {eps} ex/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  let run: DigitsRun;
+  try {
+    run = await trainDigits(opts, {
+      shouldStop: () => stop,
+      onStep: (s) => {
+        const payload = { epoch: s.epoch, loss: s.loss.toFixed(4), acc: (100 * s.accuracy).toFixed(1) + '%', eps: Math.round(s.examplesPerSecond) };
+        if (!started) {
+          bar.start(s.steps, 0, payload);
+          started = true;
+        }
+        bar.update(s.step, payload);
+      },
+      onEpoch: (e) => {
+        bar.stop();
+        started = false;
+        process.stdout.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, train acc ${(100 * e.trainAccuracy).toFixed(2)}%, test loss ${e.testLoss.toFixed(4)}, test acc ${(100 * e.testAccuracy).toFixed(2)}% (${e.seconds.toFixed(1)} s)\n`);
+      },
+    });
+  } finally {
+    if (started) bar.stop();
+    process.off('SIGINT', onSigint);
+  }
+  const files: RunFiles = {
+    dir,
+    checkpoint: join(dir, 'model.safetensors'),
+    log: join(dir, 'log.json'),
+    curves: join(dir, 'curves.png'),
+    confusion: join(dir, 'confusion.png'),
+  };
+  await run.model.save(files.checkpoint, { config: { task: 'digits', model: run.options.model }, metadata: { format: 'atrous-digits-v1' } });
+  writeFileSync(files.log, JSON.stringify({ task: 'digits', options: run.options, stopped: run.stopped, seconds: run.seconds, test: run.test, history: run.history, steps: run.steps }, null, 1) + '\n');
+  const pct = (v: number) => 100 * v;
+  const epochs = run.history;
+  writeFileSync(files.curves, chartsPng([
+    {
+      title: 'LOSS', xLabel: 'STEP', yLabel: 'CROSS-ENTROPY', logY: true,
+      series: [
+        { name: 'TRAIN (STEP)', points: smooth(run.steps.map((s) => [s.step, s.loss] as [number, number]), 20) },
+        { name: 'TEST (EPOCH)', points: epochs.map((e) => [e.step, e.testLoss] as [number, number]), dots: true },
+      ],
+    },
+    {
+      title: 'ACCURACY %', xLabel: 'EPOCH', yLabel: 'PERCENT',
+      series: [
+        { name: 'TRAIN', points: epochs.map((e) => [e.epoch, pct(e.trainAccuracy)] as [number, number]), dots: true },
+        { name: 'TEST', points: epochs.map((e) => [e.epoch, pct(e.testAccuracy)] as [number, number]), dots: true },
+      ],
+    },
+  ]));
+  writeFileSync(files.confusion, confusionPng(run.test.confusion, `TEST DIGITS: ${pct(run.test.accuracy).toFixed(2)}% CORRECT`));
+  if (opts.receptiveField !== false) {
+    const { test } = loadDigits();
+    // A 7 first, then 63 more test digits for the average.
+    const i = Array.from(test.labels).indexOf(7);
+    const images = new Float32Array(64 * 784);
+    images.set(test.images.subarray(i * 784, (i + 1) * 784));
+    images.set(test.images.subarray(0, 63 * 784), 784);
+    files.receptiveField = join(dir, 'receptive-field.png');
+    writeFileSync(files.receptiveField, receptiveFieldPng(run.model, images, 28, 28, 'WHAT ONE FEATURE OF THE LAST LAYER SEES').png);
+  }
+  return { run, files };
+}
+
+/** A moving average over `k` points, so the per-step loss curve is readable. */
+function smooth(points: [number, number][], k: number): [number, number][] {
+  return points.map(([x], i) => {
+    const from = Math.max(0, i - k + 1);
+    let s = 0;
+    for (let j = from; j <= i; j++) s += points[j][1];
+    return [x, s / (i - from + 1)];
+  });
+}
+
+export function describeFiles(files: RunFiles): string {
+  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  return [
+    `wrote ${rel(files.dir)}/:`,
+    `  ${rel(files.checkpoint)}   checkpoint (safetensors; loads in PyTorch with safetensors.torch.load_file)`,
+    `  ${rel(files.log)}          options, per-epoch metrics, every step's loss`,
+    `  ${rel(files.curves)}        training and test curves`,
+    `  ${rel(files.confusion)}     confusion matrix on the test digits`,
+    ...(files.receptiveField ? [`  ${rel(files.receptiveField)}   the network's receptive field over a test digit`] : []),
+  ].join('\n');
+}
