@@ -8,6 +8,7 @@ import {
   type RfLayer,
   type RfRow,
 } from '../index.js';
+import { convPath, MODEL_FAMILIES } from '../models/families.js';
 import { indent, jsonObject, num, plural, shortList, table, wrap } from './format.js';
 import { atLeastOne, parseInteger, parseList } from './parse.js';
 
@@ -163,12 +164,31 @@ export function rfJson(opts: RfOptions): string {
   return jsonObject(rfReport(opts));
 }
 
+/** The stack of a model family, for `--model`: its conv path as per-layer lists. */
+export function modelRf(name: string): { header: string[]; opts: RfOptions } {
+  const family = MODEL_FAMILIES[name];
+  if (!family) throw new AtrousError('bad_argument', `rf: unknown model '${name}'; available: ${Object.keys(MODEL_FAMILIES).join(', ')}`);
+  const model = family.build();
+  const layers = family.rfLayers ? family.rfLayers(model) : convPath(model);
+  const header = [
+    `Model ${name}: ${family.title}`,
+    `  after ${family.source}`,
+    `  ${num(model.numParameters())} parameters; ${plural(layers.length, 'conv')} on the path below (1x1 convs neither widen nor subsample, so they are left out)`,
+    '',
+  ];
+  return {
+    header,
+    opts: { kernel: layers.map((l) => l.kernel), dilations: layers.map((l) => l.dilation ?? 1), strides: layers.map((l) => l.stride ?? 1) },
+  };
+}
+
 export function registerRf(program: Command): void {
   program
     .command('rf')
-    .description('receptive field, coverage map and gridding check of a stack of dilated convs')
-    .requiredOption('--kernel <k>', 'kernel size of every layer, or one per layer: 3 or 3,3,5', (v) => parseList(v, '--kernel'))
-    .requiredOption('--dilations <list>', 'one dilation per layer: 1,2,4,8', (v) => parseList(v, '--dilations'))
+    .description('receptive field, coverage map and gridding check of a stack of dilated convs, or of a model family')
+    .option('--model <name>', `a model family instead of --kernel/--dilations: ${Object.keys(MODEL_FAMILIES).join(', ')}`)
+    .option('--kernel <k>', 'kernel size of every layer, or one per layer: 3 or 3,3,5', (v) => parseList(v, '--kernel'))
+    .option('--dilations <list>', 'one dilation per layer: 1,2,4,8', (v) => parseList(v, '--dilations'))
     .option('--strides <list>', 'one stride per layer (default all 1)', (v) => parseList(v, '--strides'))
     .option('--pad-before <list>', 'start-side padding per layer; shifts the start column', (v) => parseList(v, '--pad-before'))
     .option('--cycles <n>', 'repeat the schedule n times, as WaveNet does', (v) => parseInteger(v, '--cycles'))
@@ -179,8 +199,19 @@ export function registerRf(program: Command): void {
       '  atrous rf --kernel 3 --dilations 1,2,5      covers every input (HDC)',
       '  atrous rf --kernel 3 --dilations 2,4,8      grids: odd offsets are never read',
       '  atrous rf --kernel 2 --dilations 1,2,4,8,16,32,64,128,256,512 --cycles 3',
+      '  atrous rf --model tcn                        a model family: parameters and receptive field',
     ].join('\n'))
-    .action((o: RfOptions & { json?: boolean }) => {
-      process.stdout.write(o.json ? rfJson(o) : rfText(o));
+    .action((o: Partial<RfOptions> & { json?: boolean; model?: string }) => {
+      if (o.model !== undefined) {
+        if (o.kernel !== undefined || o.dilations !== undefined) throw new AtrousError('bad_argument', 'rf: give either --model or --kernel/--dilations, not both');
+        const { header, opts } = modelRf(o.model);
+        process.stdout.write(o.json ? rfJson(opts) : `${header.join('\n')}\n${rfText(opts)}`);
+        return;
+      }
+      if (o.kernel === undefined || o.dilations === undefined) {
+        throw new AtrousError('bad_argument', 'rf: needs --kernel and --dilations (or --model <name>)');
+      }
+      const opts = o as RfOptions;
+      process.stdout.write(o.json ? rfJson(opts) : rfText(opts));
     });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rfReport, rfText } from '../../src/cli/rf.js';
-import { cli } from './run-cli.js';
+import { cli, isUserError } from './run-cli.js';
 
 /** Offsets one output reads, by brute force over every choice of taps: Σ t_l·d_l·J_l. */
 function readOffsets(kernel: number, dilations: number[], strides: number[]): Set<number> {
@@ -87,5 +87,26 @@ describe('atrous rf (binary)', () => {
     const o = JSON.parse(r.stdout);
     assert.equal(o.receptiveField, 17);
     assert.deepEqual(o.holes, []);
+  });
+});
+
+describe('atrous rf --model', () => {
+  it('describes a model family: parameters and the receptive field of its conv path', () => {
+    const r = cli('rf', '--model', 'tcn');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Model tcn: TCN/);
+    assert.match(r.stdout, /70369 parameters; 16 convs/);
+    // 1 + 2·(8−1)·(1+2+...+128) = 1 + 14·255
+    assert.match(r.stdout, /Receptive field of 16 layers \(kernel 8, dilations 1,1,2,2,.*128,128\): 3571 inputs/);
+    const c = cli('rf', '--model', 'context');
+    assert.match(c.stdout, /dilations 1,1,2,4,8,16,1\): 67 inputs/);
+    const d = cli('rf', '--model', 'digits', '--json');
+    assert.equal(JSON.parse(d.stdout).receptiveField, 37);
+  });
+
+  it('refuses an unknown family, and --model together with --dilations', () => {
+    assert.ok(isUserError(cli('rf', '--model', 'resnet'), 'bad_argument'));
+    assert.ok(isUserError(cli('rf', '--model', 'tcn', '--dilations', '1,2'), 'bad_argument'));
+    assert.ok(isUserError(cli('rf', '--kernel', '3'), 'bad_argument'));
   });
 });
