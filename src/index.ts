@@ -177,3 +177,12 @@ export {
   warmupCosine,
   type WarmupCosineOptions,
 } from './optim/lr-scheduler.js';
+
+// Streaming inference (one step at a time, Fast WaveNet queues), WaveNet, audio files and μ-law.
+export { ClassEmbedding, WaveNet, WaveNetLayer, type WaveNetInput, type WaveNetOptions } from './models/wavenet.js';
+export { stream, type StreamOptions, StreamRunner, type StreamState } from './stream/runner.js';
+export { type StreamStateLine } from './stream/delay-line.js';
+export { type CellContext, type CellFactory, hasStreamCell, type ModuleClass, registerStreamCell, type StreamCell } from './stream/cell.js';
+export { DelayLine } from './stream/delay-line.js';
+export { type DecodedWav, decodeWav, encodeWav, type EncodeWavOptions, type WavFormat } from './audio/wav.js';
+export { muLawDecode, muLawEncode, type Samples } from './audio/mulaw.js';
