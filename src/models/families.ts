@@ -4,6 +4,7 @@ import type { RfLayer } from '../shape/receptive-field.js';
 import { ContextModule } from './context-module.js';
 import { DilatedClassifier } from './dilated-classifier.js';
 import { TCNRegressor } from './tcn.js';
+import { WaveNet } from './wavenet.js';
 
 /** A model family the CLI can describe (`atrous rf --model <name>`). */
 export interface ModelFamily {
@@ -45,6 +46,11 @@ export const MODEL_FAMILIES: Record<string, ModelFamily> = {
     title: 'context module, basic, 21 classes (3x3 convs at dilations 1,1,2,4,8,16,1, then 1x1; identity init)',
     source: 'Yu & Koltun 2016, "Multi-scale context aggregation by dilated convolutions"',
     build: () => new ContextModule(21),
+  },
+  wavenet: {
+    title: 'WaveNet-style stack: 30 gated layers (dilations 1..512, 3 cycles), 64 residual and 64 skip channels, 256 μ-law classes',
+    source: 'van den Oord et al. 2016, "WaveNet: a generative model for raw audio"',
+    build: () => new WaveNet({ residualChannels: 64, skipChannels: 64, classes: 256, layersPerCycle: 10, cycles: 3 }),
   },
   digits: {
     title: 'the dilated digit classifier of `atrous demo` (3x3 stem, stride-2 conv, residual blocks at dilations 1 and 3)',
