@@ -9,6 +9,7 @@
 #include "conv-depthwise.h"
 #include "conv-direct.h"
 #include "conv-isa.h"
+#include "conv-transpose.h"
 #include "conv-wgrad.h"
 
 namespace atrous {
@@ -64,6 +65,27 @@ void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float
   if (Depthwise::handles(d)) run_from(Depthwise(d), x, wpack, bias, y, panel, ints, next);
   else if (wide(d)) run_from(Wide(d), x, wpack, bias, y, panel, ints, next);
   else run_from(Tall(d), x, wpack, bias, y, panel, ints, next);
+}
+
+// Transposed convs run each stride phase on the direct kernel; its output channels are the
+// forward conv's input channels, so the wide tile serves one input channel per group.
+typedef TransposedConv<Tall> TallT;
+typedef TransposedConv<Wide> WideT;
+static bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
+
+bool transposed_handles(const ConvDesc& d) { return TallT::handles(d); }
+
+ConvSizes transposed_sizes(const ConvDesc& d) { return wide_t(d) ? sizes_of(WideT(d)) : sizes_of(TallT(d)); }
+
+void transposed_pack(const ConvDesc& d, const float* w, float* wpack) {
+  if (wide_t(d)) WideT(d).pack_weights(w, wpack);
+  else TallT(d).pack_weights(w, wpack);
+}
+
+void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, float* panel,
+                    int* ints, int* next) {
+  if (wide_t(d)) run_from(WideT(d), dy, wpack, bias, dx, panel, ints, next);
+  else run_from(TallT(d), dy, wpack, bias, dx, panel, ints, next);
 }
 
 // Weight gradient blocks: MO dy rows × NC x rows of vector accumulators (8 of 16 ymm on AVX2, 16
