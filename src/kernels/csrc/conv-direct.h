@@ -65,22 +65,6 @@ struct OutLayout {
   long long n, c, d, h, w, off;
 };
 
-// Fills dst[0, len) with src[base + j·step] where base + j·step lies in [0, size), zeros elsewhere:
-// zeros, a branch-free (strided) copy, zeros.
-inline void copy_padded(float* dst, int len, const float* src, int base, int step, int size) {
-  const int lo = clamp_int(ceil_div(-base, step), 0, len);
-  const int hi = clamp_int(ceil_div(size - base, step), lo, len);
-  int j = 0;
-  for (; j < lo; j++) dst[j] = 0.0f;
-  const float* s = src + base;
-  if (step == 1) {
-    for (; j < hi; j++) dst[j] = s[j];
-  } else {
-    for (; j < hi; j++) dst[j] = s[static_cast<long long>(j) * step];
-  }
-  for (; j < len; j++) dst[j] = 0.0f;
-}
-
 template <int VL, int MR, int NR>
 struct DirectConv {
   typedef typename Vec<VL>::type V;
@@ -315,24 +299,36 @@ struct DirectConv {
     }
     *nblk = nb;
     if (ntaps == 0) return 0;
-    const int brows = rows + reachH;  // rows per block (the last task may use fewer: the rest are zeroed)
-    for (int c = 0; c < cinG; c++) {
-      const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
-      float* pc = panel + static_cast<size_t>(c) * nb * nphW * area;
+    // Rows per block: the task's (plus the taps' reach when flat); rows past the task's are zero.
+    const int brows = min_int(rows, nrows) + reachH;
+    for (int slot = 0; slot < nphW; slot++) {
+      // Panel column j of this W phase reads input column base + j·sW: inside for j in [lo, hi).
+      const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
+      const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
+      const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
       for (int b = 0; b < nb; b++) {
-        const float* xd = xc + static_cast<size_t>(blk[2 * b]) * d.H * d.W;
-        for (int slot = 0; slot < nphW; slot++) {
-          float* dst = pc + static_cast<size_t>(b * nphW + slot) * area;
-          const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
-          for (int i = 0; i < brows; i++) {
-            const int ih = (oh0 + i) * d.sH + blk[2 * b + 1];
-            if (ih < 0 || ih >= d.H || i >= nrows + reachH) {
-              for (int j = 0; j < seg; j++) dst[i * seg + j] = 0.0f;
+        // Block row i reads input row (oh0 + i)·sH + offset: inside for i in [i0, i1).
+        const int off = oh0 * d.sH + blk[2 * b + 1];
+        const int i0 = clamp_int(ceil_div(-off, d.sH), 0, brows);
+        const int i1 = clamp_int(ceil_div(d.H - off, d.sH), i0, brows);
+        for (int c = 0; c < cinG; c++) {
+          const float* xd = x + ((static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D + blk[2 * b]) * d.H * d.W;
+          float* dst = panel + (static_cast<size_t>(c) * nb + b) * nphW * area + static_cast<size_t>(slot) * area;
+          int j = 0;
+          for (const int end = i0 * seg; j < end; j++) dst[j] = 0.0f;
+          for (int i = i0; i < i1; i++, j += seg) {
+            float* row = dst + j;
+            const float* src = xd + static_cast<size_t>(off + i * d.sH) * d.W + base;
+            int q = 0;
+            for (; q < lo; q++) row[q] = 0.0f;
+            if (d.sW == 1) {
+              for (; q < hi; q++) row[q] = src[q];
             } else {
-              copy_padded(dst + i * seg, seg, xd + static_cast<size_t>(ih) * d.W, base, d.sW, d.W);
+              for (; q < hi; q++) row[q] = src[static_cast<long long>(q) * d.sW];
             }
+            for (; q < seg; q++) row[q] = 0.0f;
           }
-          for (int j = brows * seg; j < area; j++) dst[j] = 0.0f;
+          for (; j < area; j++) dst[j] = 0.0f;
         }
       }
     }

@@ -87,18 +87,20 @@ struct TransposedConv {
     return ax[0].taps > 0 && ax[1].taps > 0 && ax[2].taps > 0;
   }
 
-  // Tasks of phase p: its conv's, or one per batch item that writes the bias.
+  // Tasks of phase p per batch item: its conv's (numbered batch item first), or one that writes the bias.
   long long phase_tasks(int p) const {
     ConvDesc pd;
     AxisPhase ax[3];
     OutLayout out;
-    return phase(p, &pd, ax, &out) ? Phase(pd).task_count() : d.N;
+    return phase(p, &pd, ax, &out) ? Phase(pd).task_count() / d.N : 1;
   }
 
+  // Numbered batch item first, then phase: the phases of one image run close together in time,
+  // so the dx lines they share (each phase writes every s-th column) are still in cache.
   long long task_count() const {
     long long t = 0;
     for (int p = 0; p < phase_count(); p++) t += phase_tasks(p);
-    return t;
+    return t * d.N;
   }
 
   // Scratch per caller: the largest phase's. Packed weights: all phases', one after another.
@@ -133,23 +135,26 @@ struct TransposedConv {
   }
 
   void run_task(int i, const float* dy, const float* wpack, const float* bias, float* dx, float* panel, int* ints) const {
+    const int n = static_cast<int>(i / (task_count() / d.N));
+    i -= static_cast<int>(n * (task_count() / d.N));
     for (int p = 0; p < phase_count(); p++) {
       ConvDesc pd;
       AxisPhase ax[3];
       OutLayout out;
       if (!phase(p, &pd, ax, &out)) {
-        if (i < d.N) return fill_bias(i, out, ax, bias, dx);
-        i -= d.N;
+        if (i == 0) return fill_bias(n, out, ax, bias, dx);
+        i--;
         continue;
       }
       Phase k(pd);
-      if (i >= k.task_count()) {
-        i -= static_cast<int>(k.task_count());
+      const int per_item = static_cast<int>(k.task_count() / d.N);
+      if (i >= per_item) {
+        i -= per_item;
         wpack += k.packed_floats();
         continue;
       }
       k.out = out;
-      return k.run_task(i, dy, wpack, bias, dx, panel, ints);
+      return k.run_task(n * per_item + i, dy, wpack, bias, dx, panel, ints);
     }
   }
 

@@ -112,13 +112,12 @@ struct WeightGrad {
         }
         int j = 0;
         // One output row (fixed n, od, oh) at a time: within it the input column is base + ow·sW.
+        // The first row's coordinates come from q0, the next ones by counting (no divisions per row).
+        long long n = q0 / plane;
+        const long long p0 = q0 % plane;
+        int od = static_cast<int>(p0 / hw), oh = static_cast<int>((p0 / d.OW) % d.OH), ow = static_cast<int>(p0 % d.OW);
         while (j < len) {
-          const long long q = q0 + j;
-          const long long n = q / plane, p = q % plane;
           const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
-          const int od = static_cast<int>(p / hw);
-          const int oh = static_cast<int>((p / d.OW) % d.OH);
-          const int ow = static_cast<int>(p % d.OW);
           const int seg = min_int(len - j, d.OW - ow);
           const int id = od * d.sD - d.pD + kd * d.dD;
           const int ih = oh * d.sH - d.pH + kh * d.dH;
@@ -127,8 +126,9 @@ struct WeightGrad {
             for (int k = 0; k < seg; k++) dst[k] = 0.0f;
           } else {
             const int base = ow * d.sW - d.pW + kw * d.dW;  // input column of dst[0]
-            const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
-            const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
+            // (Stride 1 without the divisions: this runs once per output row, channel and tap.)
+            const int lo = clamp_int(d.sW == 1 ? -base : ceil_div(-base, d.sW), 0, seg);
+            const int hi = clamp_int(d.sW == 1 ? d.W - base : ceil_div(d.W - base, d.sW), lo, seg);
             const float* src = xc + (static_cast<size_t>(id) * d.H + ih) * d.W + base;
             int k = 0;
             for (; k < lo; k++) dst[k] = 0.0f;
@@ -140,6 +140,11 @@ struct WeightGrad {
             for (; k < seg; k++) dst[k] = 0.0f;
           }
           j += seg;
+          ow = 0;
+          if (++oh == d.OH) {
+            oh = 0;
+            if (++od == d.OD) od = 0, n++;
+          }
         }
         for (; j < lenp; j++) row[j] = 0.0f;
       }
