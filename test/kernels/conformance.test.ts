@@ -214,6 +214,19 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
   }
 }
 
+test('an empty batch runs on every fast kernel: forward, stride-phase transposed and weight gradient', () => {
+  const fwd = planConv('empty', 2, [0, 3, 9, 8], [4, 3, 3, 3], null, { stride: 2, dilation: 2, padding: 2 });
+  const tr = planConvTranspose('empty', 2, [0, 4, 5, 4], [4, 3, 3, 3], null, { stride: 2, dilation: 2, padding: 2, outputPadding: 1 });
+  const w = randn([4, 3, 3, 3], { seed: 1 }).data as Float32Array;
+  for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+    kernel.run(fwd, new Float32Array(0), w, null, new Float32Array(0), 2);
+    kernel.transpose?.(tr, new Float32Array(0), w, null, new Float32Array(0), 2);
+    const dw = new Float32Array(w.length).fill(NaN);
+    kernel.weightGrad?.(fwd, new Float32Array(0), new Float32Array(0), dw, 2);
+    if (kernel.weightGrad) assert.ok(dw.every((v) => v === 0), kernel.id);
+  }
+});
+
 test('a transposed conv whose output is all output padding has no forward rewrite', () => {
   const plan = planConvTranspose('t', 1, [1, 1, 1], [1, 1, 1], null, { dilation: 3, padding: [[1, 0]], outputPadding: 2 });
   assert.equal(transposeAsConv(plan, new Float32Array(1), new Float32Array(1)), null);

@@ -100,7 +100,7 @@ static bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.C
 
 template <typename K>
 static WgradSizes wgrad_sizes_of(const K& k) {
-  return {k.scratch_floats(), k.dw_floats(), k.task_count()};
+  return {k.scratch_floats(), k.dw_floats(), k.scratch_ints(), k.task_count()};
 }
 
 WgradSizes wgrad_sizes(const ConvDesc& d) {
@@ -108,15 +108,15 @@ WgradSizes wgrad_sizes(const ConvDesc& d) {
 }
 
 template <typename K>
-static void wgrad_from(const K& k, const float* x, const float* dy, float* scratch, int first, int step) {
+static void wgrad_from(const K& k, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
   float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
   for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
-  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch);
+  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch, ints);
 }
 
-void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int first, int step) {
-  if (wgrad_depthwise(d)) wgrad_from(WgradDepthwise(d), x, dy, scratch, first, step);
-  else wgrad_from(WgradBlock(d), x, dy, scratch, first, step);
+void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
+  if (wgrad_depthwise(d)) wgrad_from(WgradDepthwise(d), x, dy, scratch, ints, first, step);
+  else wgrad_from(WgradBlock(d), x, dy, scratch, ints, first, step);
 }
 
 // `rounds` × 4096 steps of 12 independent multiply-add chains of VL lanes: this build's peak

@@ -15,6 +15,7 @@ struct ConvSizes {
 struct WgradSizes {
   unsigned long long scratch;  // floats of scratch per thread, its dw copy last
   unsigned long long dw;       // floats of dw
+  unsigned long long ints;     // ints of scratch per thread
   long long tasks;             // independent tasks
 };
 
@@ -35,7 +36,7 @@ struct WgradSizes {
   WgradSizes wgrad_sizes(const ConvDesc& d);                                                    \
   /* Zeroes this thread's dw copy (the last sizes.dw floats of scratch), then adds tasks   */    \
   /* first, first + step, ... into it: a fixed split, so results repeat bit for bit.       */    \
-  void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int first, int step); \
+  void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step); \
   float peak_madd(int rounds);                                                                  \
   int vector_floats();                                                                          \
   }

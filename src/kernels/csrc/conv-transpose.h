@@ -92,7 +92,7 @@ struct TransposedConv {
     ConvDesc pd;
     AxisPhase ax[3];
     OutLayout out;
-    return phase(p, &pd, ax, &out) ? Phase(pd).task_count() / d.N : 1;
+    return phase(p, &pd, ax, &out) ? Phase(pd).task_count() / (d.N > 0 ? d.N : 1) : 1;
   }
 
   // Numbered batch item first, then phase: the phases of one image run close together in time,
@@ -100,7 +100,7 @@ struct TransposedConv {
   long long task_count() const {
     long long t = 0;
     for (int p = 0; p < phase_count(); p++) t += phase_tasks(p);
-    return t * d.N;
+    return t * d.N;  // 0 for an empty batch
   }
 
   // Scratch per caller: the largest phase's. Packed weights: all phases', one after another.

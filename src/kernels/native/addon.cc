@@ -35,7 +35,7 @@ struct Isa {
   void (*t_pack)(const ConvDesc&, const float*, float*);
   void (*t_run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
   atrous::WgradSizes (*wgrad_sizes)(const ConvDesc&);
-  void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int, int);
+  void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int*, int, int);
   float (*peak)(int);
   int (*vector_floats)();
   bool supported;
@@ -321,12 +321,15 @@ napi_value WeightGradient(napi_env env, napi_callback_info info) {
   }
   const atrous::WgradSizes z = isa->wgrad_sizes(d);
   const int nthreads = z.tasks < threads ? static_cast<int>(z.tasks < 1 ? 1 : z.tasks) : threads;
-  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.tasks > INT_MAX) {
+  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.ints * nthreads > kMaxScratchFloats ||
+      z.tasks > INT_MAX) {
     return throw_error(env, "atrous native convWeightGrad: this geometry needs more scratch than the native kernels allow");
   }
   thread_local std::vector<float> fscratch;
+  thread_local std::vector<int> iscratch;
   float* scratch = reuse(fscratch, z.scratch * nthreads);
-  auto worker = [&](int t) { isa->wgrad_run(d, x, dy, scratch + z.scratch * t, t, nthreads); };
+  int* ints = reuse(iscratch, z.ints * nthreads + 1);
+  auto worker = [&](int t) { isa->wgrad_run(d, x, dy, scratch + z.scratch * t, ints + z.ints * t, t, nthreads); };
   std::vector<std::thread> pool;
   for (int t = 1; t < nthreads; t++) pool.emplace_back(worker, t);
   worker(0);
