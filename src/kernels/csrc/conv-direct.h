@@ -99,7 +99,7 @@ struct DirectConv {
   // `target` and `gaps_only` are for the weight gradient (conv-wgrad.h), whose alternative to
   // several rows per task costs differently: there, several rows pay unless the gaps between them
   // take more than a quarter of the positions (measured on AVX2, 7x7 to 128x128, dilation 1 to 12).
-  explicit DirectConv(const ConvDesc& desc, int target = kRowCols, bool gaps_only = false) : d(desc), row_target(target) {
+  explicit DirectConv(const ConvDesc& desc, int target = kRowCols, bool gaps_only = false) : row_target(target), d(desc) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
     blocks = (coutG + MR - 1) / MR;
@@ -161,9 +161,9 @@ struct DirectConv {
   long long task_count() const { return static_cast<long long>(d.N) * d.groups * d.OD * rblocks * chunks; }
   // Panel blocks per channel at most: one per (kd, H phase) when flat, else one per (kd, kh).
   int max_blocks() const { return d.KD * (flat ? nphH : d.KH); }
-  // Scratch each concurrent caller of run_task needs: the panel, and ints for the block and tap
-  // lists and the kw offsets. Sizes are 64-bit even where size_t is 32 (wasm32), so a caller can
-  // check them before it allocates.
+  // Scratch each concurrent caller of run_task needs: the panel and accumulators, and ints for
+  // the block, tap and product lists. Sizes are 64-bit even where size_t is 32 (wasm32), so a
+  // caller can check them before it allocates.
   typedef unsigned long long Count;
   Count panel_only() const { return static_cast<Count>(cinG) * max_blocks() * nphW * area; }
   // The panel, then the partial sums of every output channel of a group over one task.
