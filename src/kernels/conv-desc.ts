@@ -17,16 +17,42 @@ const CHUNK_SLACK = 128 + 48;
  */
 export function convDesc(plan: ConvPlan): Int32Array {
   const g = geometry3d(plan);
-  const fields = [
+  return checkedDesc(plan.op, [
     plan.batch, plan.inChannels, plan.outChannels, plan.groups,
     ...g.inSize, ...g.kernel, ...g.stride, ...g.dilation, ...g.padBefore, ...g.outSize,
-  ];
+  ]);
+}
+
+/**
+ * A transposed conv plan as the descriptor of the forward conv it is the adjoint of (the form the
+ * transposed kernels take, src/kernels/csrc/conv-transpose.h): that conv's input is the transposed
+ * conv's output, and its output the transposed conv's input. Same 32-bit limits as convDesc.
+ */
+export function transposedDesc(plan: ConvPlan): Int32Array {
+  const g = geometry3d(plan);
+  return checkedDesc(plan.op, [
+    plan.batch, plan.outChannels, plan.inChannels, plan.groups,
+    ...g.outSize, ...g.kernel, ...g.stride, ...g.dilation, ...g.padBefore, ...g.inSize,
+  ]);
+}
+
+/** Most stride phases the transposed kernels take (TransposedConv::kMaxPhases in conv-transpose.h). */
+const MAX_PHASES = 64;
+
+/** Whether the phase kernels run this transposed plan: min(stride, output size) multiplied over the axes. */
+export function phaseKernelFits(plan: ConvPlan): boolean {
+  const g = geometry3d(plan);
+  return g.stride.reduce((n, s, a) => n * Math.min(s, g.outSize[a]), 1) <= MAX_PHASES;
+}
+
+function checkedDesc(op: string, fields: number[]): Int32Array {
   const big = fields.find((v) => !(Number.isInteger(v) && v >= 0 && v <= INT32_MAX));
-  if (big !== undefined) throw new AtrousError('bad_argument', `${plan.op}: ${big} does not fit the kernels' 32-bit conv descriptor (src/kernels/csrc/conv-desc.h); use the ref backend`);
+  if (big !== undefined) throw new AtrousError('bad_argument', `${op}: ${big} does not fit the kernels' 32-bit conv descriptor (src/kernels/csrc/conv-desc.h); use the ref backend`);
   for (let a = 0; a < 3; a++) {
-    const reach = (g.outSize[a] + CHUNK_SLACK) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + g.padBefore[a] + g.inSize[a];
+    const [inSize, kernel, stride, dilation, pad, outSize] = [4, 7, 10, 13, 16, 19].map((f) => fields[f + a]);
+    const reach = (outSize + CHUNK_SLACK) * stride + (kernel - 1) * dilation + pad + inSize;
     if (reach > INT32_MAX) {
-      throw new AtrousError('bad_argument', `${plan.op}: the geometry spans ${reach} positions on one axis; the fast kernels index in 32 bits; use the ref backend`);
+      throw new AtrousError('bad_argument', `${op}: the geometry spans ${reach} positions on one axis; the fast kernels index in 32 bits; use the ref backend`);
     }
   }
   return Int32Array.from(fields);

@@ -14,6 +14,11 @@ export interface ConvKernel {
   runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
   /** Extra memory one call takes beyond its tensors (0 for the reference): O(tile), not O(k·C·H·W). */
   scratchBytes(plan: ConvPlan, threads: number): number;
+  /**
+   * A transposed conv (`plan.transposed`) by stride phases, where the backend has that kernel and
+   * `phaseKernelFits(plan)` (conv-desc.ts); otherwise registry.ts rewrites it as a forward conv.
+   */
+  transpose?(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   /** The conv's weight gradient dw from x and dy, where the backend has a dedicated kernel. */
   weightGrad?(plan: ConvPlan, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
   /** Kernels with their own memory (wasm) report its live blocks, so tests can catch leaks. */

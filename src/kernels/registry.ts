@@ -5,6 +5,7 @@ import type { TypedData } from '../tensor/tensor.js';
 import type { Backend, ConvKernel } from './conv-kernel.js';
 import { nativeConvKernels } from './native/conv.js';
 import { loadNative, nativeLoadError } from './native/loader.js';
+import { phaseKernelFits } from './conv-desc.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
 import { wasmConvKernels } from './wasm/conv.js';
@@ -130,12 +131,16 @@ export function activeBackend(): { backend: Backend; kernel: string; threads: nu
 
 /**
  * Runs a validated transposed conv plan: float64 and the ref backend on convTransposeRef, float32
- * otherwise as the equivalent forward conv on the chosen kernel.
+ * on the chosen kernel's stride-phase kernel where it has one and the strides allow, else as the
+ * equivalent forward conv over zero-upsampled x.
  */
 export function runConvTranspose(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): void {
   if (y instanceof Float64Array) return convTransposeRef(plan, x, w, b, y);
   const kernel = chooseConvKernel();
   if (kernel.backend === 'ref') return convTransposeRef(plan, x, w, b, y);
+  if (kernel.transpose && phaseKernelFits(plan)) {
+    return kernel.transpose(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
+  }
   const fwd = transposeAsConv(plan, x as Float32Array, w as Float32Array);
   if (fwd) return kernel.run(fwd.plan, fwd.x, fwd.w, b as Float32Array | null, y, threadCount);
   // Nothing but output padding survives the crop: every output is its channel's bias.

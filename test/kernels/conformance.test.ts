@@ -1,13 +1,15 @@
 /**
  * Every registered fast kernel against the reference, on the shared corpus plus shapes that stress
  * the fast paths (dilation up to 16, rows longer than a task chunk, channel counts that are not a
- * multiple of the register tile, depthwise with a multiplier), at 1 and 2 threads. Outputs start
- * as NaN so a position never written shows up, and guard zones around the output must stay intact.
- * Kernels with their own memory (wasm) must hold the same live blocks after each case as before.
+ * multiple of the register tile, depthwise with a multiplier, small images whose tasks take several
+ * rows, transposed convs by stride phases), at 1 and 2 threads. Outputs start as NaN so a position
+ * never written shows up, and guard zones around the output must stay intact. Kernels with their
+ * own memory (wasm) must hold the same live blocks after each case as before.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AtrousError } from '../../src/errors.js';
+import { phaseKernelFits } from '../../src/kernels/conv-desc.js';
 import { convKernels } from '../../src/kernels/registry.js';
 import { transposeAsConv } from '../../src/kernels/conv-transpose-as-conv.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
@@ -41,23 +43,53 @@ function stressCases(): ConvCase[] {
     c('kernel as large as the input', 2, [1, 3, 9, 9], [4, 3, 3, 3], { dilation: [4, 4] }),
     c('no bias, Cout 1', 1, [1, 9, 100], [1, 9, 5], { dilation: [7], padding: 'same', bias: false }),
     c('wide row over several chunks with stride', 1, [1, 2, 2100], [3, 2, 3], { dilation: [9], stride: [2], padding: 'same' }),
+    // A small image classifier's layers (several output rows per task), then odd small images.
+    c('small image: 14x14 d2, 32 → 32, batch 8 (of 64)', 2, [8, 32, 14, 14], [32, 32, 3, 3], { dilation: [2, 2], padding: 2 }),
+    c('small image: 28x28 stride 2, 16 → 32, batch 8 (of 64)', 2, [8, 16, 28, 28], [32, 16, 3, 3], { stride: [2, 2], padding: 1 }),
+    c('small image: 28x28, 1 → 16, batch 8 (of 64)', 2, [8, 1, 28, 28], [16, 1, 3, 3], { padding: 1 }),
+    c('small image 5x7', 2, [3, 5, 5, 7], [6, 5, 3, 3], { padding: 1 }),
+    c('small image 9x11 d3', 2, [3, 4, 9, 11], [8, 4, 3, 3], { dilation: [3, 3], padding: 3 }),
+    c('small image 13x17 d4 stride 2, groups 2', 2, [3, 6, 13, 17], [8, 3, 3, 3], { dilation: [4, 4], stride: [2, 2], padding: 4, groups: 2 }),
+    c('small image 17x16 depthwise d2 stride 2', 2, [3, 8, 17, 16], [8, 1, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 2, groups: 8 }),
+    c('small image 7x6 stride 2 uneven pads', 2, [3, 3, 7, 6], [5, 3, 2, 3], { dilation: [2, 1], stride: [2, 2], padding: [[1, 0], [2, 1]] }),
+    c('small image 6x5 d4: gaps wider than the row', 2, [3, 4, 6, 5], [4, 4, 3, 3], { dilation: [4, 4], padding: 4 }),
+    c('small image 15x12 k5 d2 same', 2, [3, 2, 15, 12], [7, 2, 5, 5], { dilation: [2, 2], padding: 'same' }),
+    c('small image 14x14 stride 3 d2', 2, [3, 3, 14, 14], [4, 3, 3, 3], { dilation: [2, 2], stride: [3, 3], padding: 2 }),
+    c('small image 10x9, one output channel per group', 2, [3, 6, 10, 9], [2, 3, 3, 3], { padding: 1, groups: 2 }),
+    c('small image 16x8 stride (2, 1) d (1, 3)', 2, [3, 5, 16, 8], [6, 5, 3, 3], { dilation: [1, 3], stride: [2, 1], padding: [1, 3] }),
+    c('small volume 5x6x7 d2', 3, [3, 2, 5, 6, 7], [4, 2, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
   ];
 }
 
 const cases = [...forwardCases(120, 77), ...stressCases()];
+
+/** Computes a reference result once per case, however many kernels and thread counts use it. */
+function memo<T>(make: (i: number) => T): (i: number) => T {
+  const done = new Map<number, T>();
+  return (i) => {
+    if (!done.has(i)) done.set(i, make(i));
+    return done.get(i)!;
+  };
+}
+
+const forwardInputs = memo((i: number) => {
+  const c = cases[i];
+  const x = randn(c.xShape, { seed: 3 * i });
+  const w = randn(c.wShape, { seed: 3 * i + 1 });
+  const b = c.bias ? randn([c.wShape[0]], { seed: 3 * i + 2 }) : null;
+  const plan = planConv('conformance', c.nd, c.xShape, c.wShape, b && b.shape, c);
+  const expected = new Float32Array(plan.outShape.reduce((a, n) => a * n, 1));
+  convRef(plan, x.data, w.data, b && b.data, expected);
+  return { x, w, b, plan, expected };
+});
 
 for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
   for (const threads of [1, 2]) {
     test(`${kernel.id} at ${threads} thread(s) equals the reference on ${cases.length} shapes`, () => {
       const failures: string[] = [];
       cases.forEach((c, i) => {
-        const x = randn(c.xShape, { seed: 3 * i });
-        const w = randn(c.wShape, { seed: 3 * i + 1 });
-        const b = c.bias ? randn([c.wShape[0]], { seed: 3 * i + 2 }) : null;
-        const plan = planConv('conformance', c.nd, c.xShape, c.wShape, b && b.shape, c);
-        const size = plan.outShape.reduce((a, n) => a * n, 1);
-        const expected = new Float32Array(size);
-        convRef(plan, x.data, w.data, b && b.data, expected);
+        const { x, w, b, plan, expected } = forwardInputs(i);
+        const size = expected.length;
         const buffer = new Float32Array(size + 2 * GUARD).fill(SENTINEL);
         const y = buffer.subarray(GUARD, GUARD + size).fill(NaN);
         const heapBefore = kernel.heapStats?.();
@@ -83,45 +115,117 @@ test('at least one fast kernel is registered where the native addon is built', (
   assert.equal(convKernels().at(-1)!.id, 'conv_f32_ref__js');
 });
 
-// Transposed convs run on the same kernels through transposeAsConv; check that rewrite per kernel.
+// Transposed convs run on a kernel's stride-phase kernel (kernel.transpose) where it has one and
+// the strides allow, else through transposeAsConv on its forward kernel; check both per kernel.
+const tcase = (name: string, nd: number, xShape: number[], wShape: number[], rest: Partial<ConvCase>): ConvCase => ({
+  name, nd, xShape, wShape, transposed: true, bias: true, stride: Array(nd).fill(1), dilation: Array(nd).fill(1), groups: 1,
+  padding: Array(nd).fill([0, 0]), outputPadding: Array(nd).fill(0), ...rest,
+});
 const transposed = [
   ...transposedCases(80, 5),
   // Crops larger than the kernel's reach, and output padding below dilation but not stride.
-  { ...transposedCases(1, 9)[0], name: 'deep crop', nd: 1, xShape: [1, 2, 9], wShape: [2, 3, 3], stride: [3], dilation: [2], groups: 1, padding: [[6, 7]], outputPadding: [1] },
-  { ...transposedCases(1, 9)[0], name: 'op < dilation', nd: 1, xShape: [1, 2, 5], wShape: [2, 1, 2], stride: [1], dilation: [3], groups: 1, padding: [[0, 0]], outputPadding: [2] },
+  tcase('deep crop', 1, [1, 2, 9], [2, 3, 3], { stride: [3], dilation: [2], padding: [[6, 7]], outputPadding: [1] }),
+  tcase('op < dilation', 1, [1, 2, 5], [2, 1, 2], { dilation: [3], padding: [[0, 0]], outputPadding: [2] }),
+  // The input gradients of the small-image layers in stressCases, then odd stride phases.
+  tcase('dx of 14x14 d2, 32 → 32, batch 8 (of 64)', 2, [8, 32, 14, 14], [32, 32, 3, 3], { dilation: [2, 2], padding: [[2, 2], [2, 2]] }),
+  tcase('dx of 28x28 stride 2, 16 → 32, batch 8 (of 64)', 2, [8, 32, 14, 14], [32, 16, 3, 3], { stride: [2, 2], padding: [[1, 1], [1, 1]], outputPadding: [1, 1] }),
+  tcase('stride 2 d2 small', 2, [3, 5, 7, 6], [5, 4, 3, 3], { stride: [2, 2], dilation: [2, 2], padding: [[2, 2], [2, 2]], outputPadding: [1, 0] }),
+  tcase('stride 3, kernel 1: phases without taps', 2, [2, 3, 4, 5], [3, 2, 1, 1], { stride: [3, 3], outputPadding: [2, 1] }),
+  tcase('stride 2, padding past the stride (cropped phases)', 2, [3, 4, 9, 8], [4, 3, 3, 3], { stride: [2, 2], dilation: [3, 3], padding: [[4, 5], [5, 3]], outputPadding: [1, 1] }),
+  tcase('stride 4 k5 d3', 2, [2, 3, 5, 6], [3, 2, 5, 5], { stride: [4, 4], dilation: [3, 3], padding: [[3, 1], [0, 6]], outputPadding: [2, 3] }),
+  tcase('stride 5: 25 phases', 2, [1, 2, 4, 3], [2, 3, 3, 2], { stride: [5, 5], dilation: [2, 4], padding: [[1, 1], [2, 0]] }),
+  tcase('stride 2, output padding 2 < dilation 3', 2, [2, 3, 5, 5], [3, 3, 3, 3], { stride: [2, 2], dilation: [3, 3], padding: [[1, 1], [1, 1]], outputPadding: [2, 2] }),
+  tcase('grouped stride 2', 2, [3, 6, 7, 9], [6, 4, 3, 3], { stride: [2, 2], groups: 3, padding: [[1, 1], [1, 1]], outputPadding: [1, 1] }),
+  tcase('depthwise stride 2 d2', 2, [3, 5, 8, 7], [5, 1, 3, 3], { stride: [2, 2], dilation: [2, 2], groups: 5, padding: [[2, 2], [2, 2]], outputPadding: [1, 1] }),
+  tcase('one output channel per group, stride (1, 2)', 2, [2, 4, 6, 11], [4, 1, 3, 3], { stride: [1, 2], groups: 2, padding: [[1, 1], [1, 1]] }),
+  tcase('1D stride 9', 1, [2, 3, 20], [3, 4, 4], { stride: [9], dilation: [5], padding: [[3, 2]], outputPadding: [4] }),
+  tcase('1D stride 70: too many phases for the phase kernel', 1, [1, 2, 3], [2, 2, 3], { stride: [70], padding: [[1, 0]] }),
+  tcase('3D stride 2: 8 phases', 3, [2, 3, 3, 4, 5], [3, 2, 3, 2, 3], { stride: [2, 2, 2], dilation: [1, 2, 1], padding: [[1, 1], [1, 0], [0, 1]], outputPadding: [1, 0, 1] }),
 ];
 
+const transposedInputs = memo((i: number) => {
+  const c = transposed[i];
+  const x = randn(c.xShape, { seed: 5 * i });
+  const w = randn(c.wShape, { seed: 5 * i + 1 });
+  const b = c.bias ? randn([c.wShape[1] * c.groups], { seed: 5 * i + 2 }) : null;
+  const plan = planConvTranspose('conformance', c.nd, c.xShape, c.wShape, b && b.shape, { ...c, padding: c.padding as [number, number][] });
+  const expected = new Float32Array(plan.outShape.reduce((a, n) => a * n, 1));
+  convTransposeRef(plan, x.data, w.data, b && b.data, expected);
+  return { x, w, b, plan, expected };
+});
+
+function firstBad(y: Float32Array, expected: Float32Array, c: ConvCase): string | null {
+  let maxAbs = 0;
+  for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
+  const bad = y.findIndex((v, j) => !(Math.abs(v - expected[j]) <= 1e-5 * Math.max(maxAbs, 1)));
+  if (bad < 0) return null;
+  return `${c.name} x[${c.xShape}] w[${c.wShape}] s[${c.stride}] d[${c.dilation}] pad ${JSON.stringify(c.padding)} op[${c.outputPadding}]: index ${bad}: got ${y[bad]}, reference ${expected[bad]}`;
+}
+
 for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
-  test(`${kernel.id} runs transposed convs equal to the reference on ${transposed.length} shapes`, () => {
+  test(`${kernel.id} runs transposed convs rewritten as forward convs equal to the reference on ${transposed.length} shapes`, () => {
     const failures: string[] = [];
     let bias = 0;
     transposed.forEach((c, i) => {
-      const x = randn(c.xShape, { seed: 5 * i });
-      const w = randn(c.wShape, { seed: 5 * i + 1 });
-      const b = c.bias ? randn([c.wShape[1] * c.groups], { seed: 5 * i + 2 }) : null;
-      const plan = planConvTranspose('conformance', c.nd, c.xShape, c.wShape, b && b.shape, { ...c, padding: c.padding as [number, number][] });
-      const size = plan.outShape.reduce((a, n) => a * n, 1);
-      const expected = new Float32Array(size);
-      convTransposeRef(plan, x.data, w.data, b && b.data, expected);
+      const { x, w, b, plan, expected } = transposedInputs(i);
       const fwd = transposeAsConv(plan, x.data as Float32Array, w.data as Float32Array);
-      const y = new Float32Array(size).fill(NaN);
+      const y = new Float32Array(expected.length).fill(NaN);
       if (fwd) {
         kernel.run(fwd.plan, fwd.x, fwd.w, b && (b.data as Float32Array), y, 2);
       } else {
         // No rewrite: the registry fills the bias, which must be what the reference computes.
         bias++;
-        const plane = size / (plan.batch * plan.outChannels);
+        const plane = y.length / (plan.batch * plan.outChannels);
         y.forEach((_, j) => (y[j] = b ? b.data[Math.floor(j / plane) % plan.outChannels] : 0));
       }
-      let maxAbs = 0;
-      for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
-      const bad = y.findIndex((v, j) => !(Math.abs(v - expected[j]) <= 1e-5 * Math.max(maxAbs, 1)));
-      if (bad >= 0) failures.push(`${c.name} x[${c.xShape}] w[${c.wShape}] s[${c.stride}] d[${c.dilation}] pad ${JSON.stringify(c.padding)} op[${c.outputPadding}]: index ${bad}: got ${y[bad]}, reference ${expected[bad]}`);
+      const bad = firstBad(y, expected, c);
+      if (bad) failures.push(bad);
     });
     assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${transposed.length} shapes differ`);
     assert.ok(bias < transposed.length / 10, `${bias} shapes were bias-only`);
   });
+
+  if (!kernel.transpose) continue;
+  for (const threads of [1, 2]) {
+    test(`${kernel.id} stride-phase transposed conv at ${threads} thread(s) equals the reference`, () => {
+      const failures: string[] = [];
+      let ran = 0;
+      transposed.forEach((c, i) => {
+        const { x, w, b, plan, expected } = transposedInputs(i);
+        if (!phaseKernelFits(plan)) return;
+        ran++;
+        const size = expected.length;
+        const buffer = new Float32Array(size + 2 * GUARD).fill(SENTINEL);
+        const y = buffer.subarray(GUARD, GUARD + size).fill(NaN);
+        const heapBefore = kernel.heapStats?.();
+        kernel.transpose!(plan, x.data as Float32Array, w.data as Float32Array, b && (b.data as Float32Array), y, threads);
+        const heapAfter = kernel.heapStats?.();
+        if (heapBefore && heapAfter && (heapAfter.bytes !== heapBefore.bytes || heapAfter.blocks !== heapBefore.blocks)) {
+          failures.push(`${c.name}: heap held ${heapBefore.blocks} blocks before, ${heapAfter.blocks} after`);
+        }
+        const bad = firstBad(y, expected, c);
+        if (bad) failures.push(bad);
+        const guards = [...buffer.subarray(0, GUARD), ...buffer.subarray(GUARD + size)];
+        if (guards.some((v) => v !== SENTINEL)) failures.push(`${c.name}: wrote outside the output`);
+      });
+      assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${ran} shapes differ`);
+      assert.equal(ran, transposed.length - 1, 'every shape but the stride-70 one fits the phase kernel');
+    });
+  }
 }
+
+test('an empty batch runs on every fast kernel: forward, stride-phase transposed and weight gradient', () => {
+  const fwd = planConv('empty', 2, [0, 3, 9, 8], [4, 3, 3, 3], null, { stride: 2, dilation: 2, padding: 2 });
+  const tr = planConvTranspose('empty', 2, [0, 4, 5, 4], [4, 3, 3, 3], null, { stride: 2, dilation: 2, padding: 2, outputPadding: 1 });
+  const w = randn([4, 3, 3, 3], { seed: 1 }).data as Float32Array;
+  for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+    kernel.run(fwd, new Float32Array(0), w, null, new Float32Array(0), 2);
+    kernel.transpose?.(tr, new Float32Array(0), w, null, new Float32Array(0), 2);
+    const dw = new Float32Array(w.length).fill(NaN);
+    kernel.weightGrad?.(fwd, new Float32Array(0), new Float32Array(0), dw, 2);
+    if (kernel.weightGrad) assert.ok(dw.every((v) => v === 0), kernel.id);
+  }
+});
 
 test('a transposed conv whose output is all output padding has no forward rewrite', () => {
   const plan = planConvTranspose('t', 1, [1, 1, 1], [1, 1, 1], null, { dilation: 3, padding: [[1, 0]], outputPadding: 2 });
@@ -189,20 +293,24 @@ test('extra memory per call is O(tile): packed weights plus small panels, never 
 
 // Dedicated weight-gradient kernels (native: csrc/conv-wgrad.h) against the float64 reference path
 // (the forward reference conv with x and dy as operands), on the same corpus.
+const weightGradInputs = memo((i: number) => {
+  const c = cases[i];
+  const plan = planConv('conformance', c.nd, c.xShape, c.wShape, null, c);
+  const x = randn(c.xShape, { seed: 5 * i, dtype: 'float64' });
+  const dy = randn([...plan.outShape], { seed: 5 * i + 1, dtype: 'float64' });
+  const expected = convWeightGrad(x, c.wShape, dy, { ...c, bias: undefined } as ConvOptions).data;
+  return { plan, expected, x32: Float32Array.from(x.data), dy32: Float32Array.from(dy.data) };
+});
+
 for (const kernel of convKernels().filter((k) => k.weightGrad !== undefined)) {
   for (const threads of [1, 2]) {
     test(`${kernel.id} weight gradient at ${threads} thread(s) equals the reference on ${cases.length} shapes, bit-identical on repeat`, () => {
       const failures: string[] = [];
       cases.forEach((c, i) => {
-        const plan = planConv('conformance', c.nd, c.xShape, c.wShape, null, c);
-        const x = randn(c.xShape, { seed: 5 * i, dtype: 'float64' });
-        const dy = randn([...plan.outShape], { seed: 5 * i + 1, dtype: 'float64' });
-        const expected = convWeightGrad(x, c.wShape, dy, { ...c, bias: undefined } as ConvOptions).data;
+        const { plan, expected, x32, dy32 } = weightGradInputs(i);
         const size = expected.length;
         const buffer = new Float32Array(size + 2 * GUARD).fill(SENTINEL);
         const dw = buffer.subarray(GUARD, GUARD + size).fill(NaN);
-        const x32 = Float32Array.from(x.data);
-        const dy32 = Float32Array.from(dy.data);
         kernel.weightGrad!(plan, x32, dy32, dw, threads);
         let maxAbs = 0;
         for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));

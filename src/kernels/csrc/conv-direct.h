@@ -1,12 +1,12 @@
-// Direct dilated convolution on one output row at a time, one source for every target.
+// Direct dilated convolution on row panels, one source for every target.
 //
 // Built once per instruction set (native AVX-512 / AVX2 / baseline, and wasm SIMD128) with the
 // vector length VL and the register tile MR x NR as template parameters. Freestanding on purpose
 // (no allocation, no threads, no standard library): the native driver (conv-isa.cc) and the wasm
 // exports (conv-wasm.cc) each own memory and threads their own way, and call run_task.
 //
-// Why a row panel and not im2col: for output row r = (od, oh) and an output column chunk, we copy
-// the input rows that row reads — one per (input channel, valid (kd, kh) tap) — into a small
+// Why a row panel and not im2col: for an output row r = (od, oh) and an output column chunk, we
+// copy the input rows that row reads — one per (input channel, valid (kd, kh) tap) — into a small
 // zero-padded "panel", with each row split into the stride phases its taps read, so that a
 // strided tap reads contiguous memory. Stride, padding and dilation are resolved there; the
 // micro-kernel only multiplies:
@@ -16,9 +16,22 @@
 //
 // Tap kw reads phase (kw·dW) mod sW, which repeats every P = sW / gcd(dW, sW) taps, so only
 // min(KW, P) phases are stored: slot(kw) = kw mod P, phase(slot) = slot·dW mod sW.
-// The panel holds Cin/groups · KD·KH · min(KW, P) rows of one column chunk: O(tile), never
-// O(k·C·H·W), and not O(stride) either.
-// Rows whose tap falls entirely in the padding contribute zero and are skipped, not multiplied.
+//
+// Short rows (small images): one row would fill a fraction of a tile and pay the per-task costs
+// for a few multiplies, so a task then takes `rows` consecutive output rows of one (n, od) and
+// lays them end to end, each followed by the reach of the taps along W ("seg" columns per row):
+// output column q = r·seg + ow, and the columns ow ≥ OW between rows are computed and dropped.
+// When rows share input rows (the tap reach along H is short next to `rows`), the panel holds
+// each H stride phase once as a little padded image, rows + reachH rows of seg columns, and tap
+// kh reads it shifted by (kh·dH / sH) rows — the same phase trick as along W:
+//
+//   panel[c][kd, hslot][wslot][i·seg + j] = x[c, id, (oh0 + i)·sH + phaseH(hslot) − pH, j·sW + phaseW(wslot) − pW]
+//   y[co, oh0 + r, ow] += w[co, c, kd, kh, kw] · panel[c][kd, kh mod PH][kw mod PW][(r + kh·dH/sH)·seg + ow + kw·dW/sW]
+//
+// else it holds one block of `rows` rows per tap. Either way the panel is O(tile): never
+// O(k·C·H·W), and not O(stride) either. Taps that fall entirely in the padding are skipped.
+// The output goes where an OutLayout says (by default y's own dense layout), so the transposed
+// conv (conv-transpose.h) can write each stride phase of its output in place.
 #pragma once
 #include <stddef.h>
 
@@ -40,63 +53,146 @@ struct Vec {
 #define ATROUS_MADD(acc, s, x) ((acc) + (s) * (x))
 #endif
 
+// The micro-kernel's loops start on a 64-byte boundary: its innermost loop is about 128 bytes of
+// code, which x86 cores fetch in 2 aligned windows or 3, and the third cost up to a fifth of its
+// speed depending only on where the linker happened to put it. (GCC only; clang and wasm ignore it.)
+#if defined(__GNUC__) && !defined(__clang__)
+#define ATROUS_ALIGN_LOOPS __attribute__((optimize("align-loops=64")))
+#else
+#define ATROUS_ALIGN_LOOPS
+#endif
+
 inline int min_int(int a, int b) { return a < b ? a : b; }
 inline int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 // Rounds toward +infinity for any sign of a (b > 0); C++ division truncates toward zero.
 inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+inline int round_up(int a, int b) { return (a + b - 1) / b * b; }
+
+// Where output (n, co, od, oh, ow) goes: off + n·n_ + co·c + od·d_ + oh·h + ow·w (in floats).
+struct OutLayout {
+  long long n, c, d, h, w, off;
+};
 
 template <int VL, int MR, int NR>
 struct DirectConv {
   typedef typename Vec<VL>::type V;
   static constexpr int kColBlock = VL * NR;  // output columns per micro-tile
+  static_assert(NR <= 8, "tile_cols dispatches up to 8 vectors");
   static constexpr int kChunk = 128;  // output columns per task, rounded to whole tiles (128 measured best for 1D)
+  static constexpr int kRowCols = 256;  // short rows: panel columns per task to aim for
+  int row_target;     // kRowCols, or what the weight gradient asks for
 
   const ConvDesc& d;
+  OutLayout out;
   int cinG, coutG, blocks, K;
-  int chunk, chunks;  // column chunk width and chunks per output row
-  int panel_len;      // floats per phase row: the chunk in whole tiles, plus the reach of the taps
-  int period;         // taps after which the stride phase a tap reads repeats: sW / gcd(dW, sW)
-  int nphase;         // phase rows stored per input row: min(KW, period)
+  int rows;           // output rows per task: 1, or more when rows are short
+  int rblocks;        // tasks along OH: ceil(OH / rows)
+  int seg;            // panel columns per row: the chunk (or the whole row) plus the taps' reach along W
+  int chunk, chunks;  // accumulator columns per task (whole vectors) and column chunks per output row
+  int periodW, nphW;  // stride phases along W: taps after which the phase repeats, phases stored
+  int periodH, nphH;  // the same along H (used when flat)
+  int reachH;         // (KH − 1)·dH / sH: rows below a task's rows that its taps read (flat)
+  bool flat;          // one block per (kd, H phase) shared by the taps, else one block per tap
+  int area;           // floats per (block, W phase): its rows of seg columns, then zero slack
 
-  explicit DirectConv(const ConvDesc& desc) : d(desc) {
+  // `target` and `gaps_only` are for the weight gradient (conv-wgrad.h), whose alternative to
+  // several rows per task costs differently: there, several rows pay unless the gaps between them
+  // take more than a quarter of the positions (measured on AVX2, 7x7 to 128x128, dilation 1 to 12).
+  explicit DirectConv(const ConvDesc& desc, int target = kRowCols, bool gaps_only = false) : row_target(target), d(desc) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
     blocks = (coutG + MR - 1) / MR;
     K = d.KD * d.KH * d.KW;
-    const int c = d.OW < kChunk ? d.OW : kChunk;
-    chunk = ((c + kColBlock - 1) / kColBlock) * kColBlock;
-    chunks = (d.OW + chunk - 1) / chunk;
-    panel_len = chunk + d.dW * (d.KW - 1) / d.sW + 1;
-    period = d.sW / gcd_int(d.dW, d.sW);
-    nphase = min_int(d.KW, period);
+    const long long plane = static_cast<long long>(d.OD) * d.OH * d.OW;
+    out = {d.Cout * plane, plane, static_cast<long long>(d.OH) * d.OW, d.OW, 1, 0};
+    periodW = d.sW / gcd_int(d.dW, d.sW);
+    nphW = min_int(d.KW, periodW);
+    periodH = d.sH / gcd_int(d.dH, d.sH);
+    nphH = min_int(d.KH, periodH);
+    const long long reachW = static_cast<long long>(d.dW) * (d.KW - 1) / d.sW;
+    const long long reachHl = static_cast<long long>(d.dH) * (d.KH - 1) / d.sH;
+    const long long row_cols = d.OW + reachW;
+    if (d.OH > 1 && row_cols * 2 <= row_target && (gaps_only ? reachW * 3 <= d.OW : rows_pay(static_cast<int>(row_cols)))) {
+      seg = static_cast<int>(row_cols);
+      rows = rows_for(seg);
+      rblocks = (d.OH + rows - 1) / rows;
+      chunks = 1;
+      chunk = round_up(rows * seg, VL);
+      // Shared phase blocks copy (rows + reachH) rows per H phase; per-tap blocks, rows per tap.
+      flat = static_cast<long long>(nphH) * (rows + reachHl) <= static_cast<long long>(d.KH) * rows;
+      reachH = flat ? static_cast<int>(reachHl) : 0;
+      // The last tile reads up to VL − 1 columns past the last row's reach.
+      area = (rows + reachH) * seg + VL;
+    } else {
+      rows = 1;
+      rblocks = d.OH;
+      const int c = d.OW < kChunk ? d.OW : kChunk;
+      chunk = round_up(c, kColBlock);
+      chunks = (d.OW + chunk - 1) / chunk;
+      seg = chunk + static_cast<int>(reachW) + 1;
+      flat = false;
+      reachH = 0;
+      area = seg;
+    }
   }
 
-  // Tasks: batch item × group × output row × column chunk, numbered in output order.
+  // Rows per task for short rows of `seg` panel columns: about row_target columns, and the same
+  // rows in every task of a plane, give or take one.
+  int rows_for(int seg_cols) const {
+    const int r = min_int(d.OH, row_target / seg_cols);
+    return (d.OH + (d.OH + r - 1) / r - 1) / ((d.OH + r - 1) / r);
+  }
+  // Whether tasks of several rows beat one task per row. Cost per output row, in columns
+  // computed, plus a fixed cost per task (panel, accumulators, loops) worth about 8 columns: a
+  // row alone rounds up to whole vectors; rows end to end also compute the gaps between them.
+  // Several rows must be 1.2x cheaper: the model flatters them (measured on AVX2, 7x7 to 65x65
+  // images at dilations 1 to 12), and a gap as wide as the row (high dilation on a small image)
+  // wastes more than the task costs save.
+  bool rows_pay(int seg_cols) const {
+    const int r = rows_for(seg_cols);
+    const double one = round_up(d.OW, VL) + 8.0;
+    const double many = (round_up((r - 1) * seg_cols + d.OW, VL) + 8.0) / r;
+    return many * 1.2 <= one;
+  }
+
+  // Tasks: batch item × group × od × row block × column chunk, numbered in output order.
   // 64-bit: callers refuse counts near INT_MAX before running (run_task takes an int).
-  long long task_count() const { return static_cast<long long>(d.N) * d.groups * d.OD * d.OH * chunks; }
-  // Scratch each concurrent caller of run_task needs: the panel, and KD·KH + KW ints. Sizes are
-  // 64-bit even where size_t is 32 (wasm32), so a caller can check them before it allocates.
+  long long task_count() const { return static_cast<long long>(d.N) * d.groups * d.OD * rblocks * chunks; }
+  // Panel blocks per channel at most: one per (kd, H phase) when flat, else one per (kd, kh).
+  int max_blocks() const { return d.KD * (flat ? nphH : d.KH); }
+  // Scratch each concurrent caller of run_task needs: the panel and accumulators, and ints for
+  // the block, tap and product lists. Sizes are 64-bit even where size_t is 32 (wasm32), so a
+  // caller can check them before it allocates.
   typedef unsigned long long Count;
-  Count panel_only() const { return static_cast<Count>(cinG) * d.KD * d.KH * nphase * panel_len; }
-  // The panel, then the partial sums of every output channel of a group over one chunk.
+  Count panel_only() const { return static_cast<Count>(cinG) * max_blocks() * nphW * area; }
+  // The panel, then the partial sums of every output channel of a group over one task.
   Count panel_floats() const { return panel_only() + static_cast<Count>(blocks) * MR * chunk; }
-  Count scratch_ints() const { return static_cast<Count>(d.KD) * d.KH + d.KW; }
+  // Ints: the tap and block lists, and the products' list (one per tile with several rows per task).
+  Count scratch_ints() const {
+    const Count taps = static_cast<Count>(d.KD) * d.KH;
+    const Count tiles = rows > 1 ? static_cast<Count>(chunk / kColBlock + 1) : 1;
+    return 4 * taps + 2 * static_cast<Count>(max_blocks()) + tiles * (1 + 2 * taps * d.KW);
+  }
   Count packed_floats() const { return static_cast<Count>(d.groups) * blocks * cinG * K * MR; }
 
   // Weights repacked per group as [cout block][c][kd][kh][kw][MR], zero-padded to a whole block,
   // so the micro-kernel reads its MR broadcasts from one contiguous line.
-  void pack_weights(const float* w, float* out) const {
+  void pack_weights(const float* w, float* wpack) const {
+    pack_with([w, this](int co, int c, int k) { return w[(static_cast<size_t>(co) * cinG + c) * K + k]; }, wpack);
+  }
+  // The same from any weight layout: w_at(co, c, k) is the weight of output channel co, input
+  // channel c of its group and tap k (flat over kd, kh, kw).
+  template <typename W>
+  void pack_with(W w_at, float* wpack) const {
     const size_t n = static_cast<size_t>(packed_floats());
-    for (size_t i = 0; i < n; i++) out[i] = 0.0f;
+    for (size_t i = 0; i < n; i++) wpack[i] = 0.0f;
     for (int g = 0; g < d.groups; g++)
       for (int b = 0; b < blocks; b++)
         for (int m = 0; m < MR && b * MR + m < coutG; m++) {
           const int co = g * coutG + b * MR + m;
           for (int c = 0; c < cinG; c++)
-            for (int k = 0; k < K; k++)
-              out[((static_cast<size_t>(g * blocks + b) * cinG + c) * K + k) * MR + m] =
-                  w[(static_cast<size_t>(co) * cinG + c) * K + k];
+            for (int k = 0; k < K; k++) wpack[((static_cast<size_t>(g * blocks + b) * cinG + c) * K + k) * MR + m] = w_at(co, c, k);
         }
   }
 
@@ -104,124 +200,203 @@ struct DirectConv {
   void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
     const int ow0 = (i % chunks) * chunk;
     i /= chunks;
-    const int oh = i % d.OH;
-    i /= d.OH;
+    const int oh0 = (i % rblocks) * rows;
+    i /= rblocks;
     const int od = i % d.OD;
     i /= d.OD;
     const int g = i % d.groups;
     const int n = i / d.groups;
-    const int ow1 = min_int(d.OW, ow0 + chunk);
+    const int nrows = min_int(rows, d.OH - oh0);
+    // Columns of the task: whole rows with their gaps but the last one's, or one chunk of a row.
+    const int row_cols = rows > 1 ? d.OW : min_int(d.OW, ow0 + chunk) - ow0;
+    const int ncols = (nrows - 1) * seg + row_cols;
 
-    int* taps = ints;
-    int* kw_off = ints + d.KD * d.KH;
-    const int ntaps = build_panel(n, g, od, oh, ow0, x, panel, taps);
-    for (int kw = 0; kw < d.KW; kw++) kw_off[kw] = (kw % period) * panel_len + kw * d.dW / d.sW;
+    int* taps = ints;                          // per tap: (kd, kh) index, offset in a channel's panel
+    int* tap_rows = taps + 2 * d.KD * d.KH;    // per tap: first and last + 1 task row it reads inside the input
+    int* blk = tap_rows + 2 * d.KD * d.KH;     // per block: input depth, then row offset (see build_panel)
+    int* lists = blk + 2 * max_blocks();       // per tile (one list when rows = 1): count, then its products
+    int nblk = 0;
+    const int ntaps = build_panel(n, g, od, oh0, nrows, ow0, x, panel, taps, tap_rows, blk, &nblk);
+    // The micro-kernel walks one flat list of (panel offset, packed-weight offset) per product of a
+    // tap and a kw, rather than nested loops over a few taps and a few kw. With several rows per
+    // task, each tile gets its own list: taps that read only padding for all of the tile's rows
+    // (large dilation on a small image) would multiply zeros.
+    const int list_ints = 1 + 2 * d.KD * d.KH * d.KW;
+    int ntiles = 0;
+    for (int j0 = 0; j0 < ncols && (ntiles == 0 || rows > 1); j0 += kColBlock, ntiles++) {
+      const int r0 = j0 / seg, r1 = (min_int(j0 + kColBlock, ncols) - 1) / seg;
+      int* list = lists + ntiles * list_ints;
+      int np = 0;
+      for (int ti = 0; ti < ntaps; ti++) {
+        if (rows > 1 && !(tap_rows[2 * ti] <= r1 && tap_rows[2 * ti + 1] > r0)) continue;
+        for (int kw = 0; kw < d.KW; kw++, np++) {
+          list[1 + 2 * np] = taps[2 * ti + 1] + kw_offset(kw);
+          list[2 + 2 * np] = (taps[2 * ti] * d.KW + kw) * MR;
+        }
+      }
+      list[0] = np;
+    }
 
-    const size_t plane = static_cast<size_t>(d.OD) * d.OH * d.OW;
-    const size_t row_off = (static_cast<size_t>(od) * d.OH + oh) * d.OW;
     const float* wgroup = wpack + static_cast<size_t>(g) * blocks * cinG * K * MR;
     float* acc = panel + static_cast<size_t>(panel_only());  // [blocks·MR][chunk]
     const size_t acc_len = static_cast<size_t>(blocks) * MR * chunk;
     for (size_t j = 0; j < acc_len; j++) acc[j] = 0.0f;
-    const int ncols = ow1 - ow0;
     if (ntaps > 0) {
-      // Channel blocks whose panel rows fit in L1 (~24 KiB), so every output-channel block and
-      // column tile re-reads them from L1 rather than from L2.
-      const long long row_bytes = static_cast<long long>(ntaps) * nphase * panel_len * 4;
-      const int kc = row_bytes >= 24 * 1024 ? 1 : static_cast<int>((24 * 1024) / row_bytes);
+      const size_t cstride = static_cast<size_t>(nblk) * nphW * area;
+      // Channel blocks whose panel fits in L1 (~24 KiB), so every output-channel block and column
+      // tile re-reads it from L1 rather than from L2.
+      const long long cbytes = static_cast<long long>(cstride) * 4;
+      const int kc = cbytes >= 24 * 1024 ? 1 : static_cast<int>((24 * 1024) / cbytes);
       for (int c0 = 0; c0 < cinG; c0 += kc) {
         const int c1 = min_int(cinG, c0 + kc);
         for (int b = 0; b < blocks; b++)
-          for (int j0 = 0; j0 < ncols; j0 += kColBlock)  // the last tile may be narrower
-            tile_cols(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, ncols);
+          for (int j0 = 0, t = 0; j0 < ncols; j0 += kColBlock, t++) {  // the last tile may be narrower
+            const int* list = lists + (rows > 1 ? t : 0) * list_ints;
+            if (list[0] > 0) tile_cols(panel, cstride, list + 1, list[0], wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, ncols);
+          }
       }
     }
-    for (int co = 0; co < coutG; co++) {
-      const float bv = bias ? bias[g * coutG + co] : 0.0f;
-      const float* src = acc + static_cast<size_t>(co) * chunk;
-      float* dst = y + (static_cast<size_t>(n) * d.Cout + g * coutG + co) * plane + row_off + ow0;
-      for (int j = 0; j < ncols; j++) dst[j] = src[j] + bv;
-    }
+    float* ybase = y + static_cast<size_t>(out.off + n * out.n + (static_cast<long long>(g) * coutG) * out.c + od * out.d);
+    for (int r = 0; r < nrows; r++)
+      for (int co = 0; co < coutG; co++) {
+        const float bv = bias ? bias[g * coutG + co] : 0.0f;
+        const float* src = acc + static_cast<size_t>(co) * chunk + static_cast<size_t>(r) * seg;
+        float* dst = ybase + static_cast<size_t>(co * out.c + (oh0 + r) * out.h + ow0 * out.w);
+        if (out.w == 1) {
+          for (int j = 0; j < row_cols; j++) dst[j] = src[j] + bv;
+        } else {
+          for (int j = 0; j < row_cols; j++) dst[static_cast<size_t>(j * out.w)] = src[j] + bv;
+        }
+      }
   }
 
+  // For the weight gradient (conv-wgrad.h), which multiplies dy by the same panels: the panel of
+  // row block rb of (n, g, od), its taps as build_panel lists them, and their layout.
+  int panel_for(int n, int g, int od, int rb, const float* x, float* panel, int* taps, int* tap_rows, int* nblk) const {
+    const int oh0 = rb * rows;
+    int* blk = tap_rows + 2 * d.KD * d.KH;
+    return build_panel(n, g, od, oh0, min_int(rows, d.OH - oh0), 0, x, panel, taps, tap_rows, blk, nblk);
+  }
+  Count panel_ints() const { return 4 * static_cast<Count>(d.KD) * d.KH + 2 * static_cast<Count>(max_blocks()); }
+  size_t channel_stride(int nblk) const { return static_cast<size_t>(nblk) * nphW * area; }
+  int kw_offset(int kw) const { return (kw % periodW) * area + kw * d.dW / d.sW; }
+
  private:
-  // Fills the panel; returns how many (kd, kh) taps land inside the input, listed in `taps`.
-  int build_panel(int n, int g, int od, int oh, int ow0, const float* x, float* panel, int* taps) const {
-    int ntaps = 0;
+  // Lists the panel's blocks in `blk` (input depth and row offset: block row i reads input row
+  // (oh0 + i)·sH + offset) and fills them; lists the taps that read inside the input for some row
+  // of the task in `taps` (tap index, offset in a channel's panel) and `tap_rows` (first and
+  // last + 1 such row). Returns the tap count.
+  int build_panel(int n, int g, int od, int oh0, int nrows, int ow0, const float* x, float* panel, int* taps,
+                  int* tap_rows, int* blk, int* nblk) const {
+    int ntaps = 0, nb = 0;
     for (int kd = 0; kd < d.KD; kd++) {
       const int id = od * d.sD - d.pD + kd * d.dD;
       if (id < 0 || id >= d.D) continue;
+      const int first = nb;
+      if (flat) {
+        for (int s = 0; s < nphH; s++) {
+          blk[2 * nb] = id;
+          blk[2 * nb + 1] = static_cast<int>(static_cast<long long>(s) * d.dH % d.sH) - d.pH;
+          nb++;
+        }
+      }
       for (int kh = 0; kh < d.KH; kh++) {
-        const int ih = oh * d.sH - d.pH + kh * d.dH;
-        if (ih >= 0 && ih < d.H) taps[ntaps++] = kd * d.KH + kh;
+        // Rows (oh0 + r)·sH + kh·dH − pH for r < nrows: is any inside the input?
+        const int ih0 = oh0 * d.sH - d.pH + kh * d.dH;
+        const int r0 = clamp_int(ceil_div(-ih0, d.sH), 0, nrows);
+        const int r1 = clamp_int(ceil_div(d.H - ih0, d.sH), r0, nrows);
+        if (r0 == r1) continue;
+        taps[2 * ntaps] = kd * d.KH + kh;
+        tap_rows[2 * ntaps] = r0;
+        tap_rows[2 * ntaps + 1] = r1;
+        if (flat) {
+          taps[2 * ntaps + 1] = ((first + kh % periodH) * nphW * area) + (kh * d.dH / d.sH) * seg;
+        } else {
+          blk[2 * nb] = id;
+          blk[2 * nb + 1] = kh * d.dH - d.pH;
+          taps[2 * ntaps + 1] = nb * nphW * area;
+          nb++;
+        }
+        ntaps++;
       }
     }
-    for (int c = 0; c < cinG; c++) {
-      const size_t plane_in = (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D;
-      for (int ti = 0; ti < ntaps; ti++) {
-        const int id = od * d.sD - d.pD + (taps[ti] / d.KH) * d.dD;
-        const int ih = oh * d.sH - d.pH + (taps[ti] % d.KH) * d.dH;
-        const float* src = x + ((plane_in + id) * d.H + ih) * d.W;
-        float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * nphase * panel_len;
-        for (int slot = 0; slot < nphase; slot++) {
-          const int ph = static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW);
-          float* dst = row + static_cast<size_t>(slot) * panel_len;
-          // dst[j] reads input column base + j·sW; only j in [lo, hi) lands inside the input, so
-          // the copy splits into zeros, a branch-free strided copy, and zeros.
-          const int base = ow0 * d.sW + ph - d.pW;
-          const int lo = clamp_int(ceil_div(-base, d.sW), 0, panel_len);
-          const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, panel_len);
+    *nblk = nb;
+    if (ntaps == 0) return 0;
+    // Rows per block: the task's (plus the taps' reach when flat); rows past the task's are zero.
+    const int brows = min_int(rows, nrows) + reachH;
+    for (int slot = 0; slot < nphW; slot++) {
+      // Panel column j of this W phase reads input column base + j·sW: inside for j in [lo, hi).
+      const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
+      const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
+      const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
+      for (int b = 0; b < nb; b++) {
+        // Block row i reads input row (oh0 + i)·sH + offset: inside for i in [i0, i1).
+        const int off = oh0 * d.sH + blk[2 * b + 1];
+        const int i0 = clamp_int(ceil_div(-off, d.sH), 0, brows);
+        const int i1 = clamp_int(ceil_div(d.H - off, d.sH), i0, brows);
+        for (int c = 0; c < cinG; c++) {
+          const float* xd = x + ((static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D + blk[2 * b]) * d.H * d.W;
+          float* dst = panel + (static_cast<size_t>(c) * nb + b) * nphW * area + static_cast<size_t>(slot) * area;
           int j = 0;
-          for (; j < lo; j++) dst[j] = 0.0f;
-          const float* s = src + base;
-          if (d.sW == 1) {
-            for (; j < hi; j++) dst[j] = s[j];
-          } else {
-            for (; j < hi; j++) dst[j] = s[j * d.sW];
+          for (const int end = i0 * seg; j < end; j++) dst[j] = 0.0f;
+          for (int i = i0; i < i1; i++, j += seg) {
+            float* row = dst + j;
+            const float* src = xd + static_cast<size_t>(off + i * d.sH) * d.W + base;
+            int q = 0;
+            for (; q < lo; q++) row[q] = 0.0f;
+            if (d.sW == 1) {
+              for (; q < hi; q++) row[q] = src[q];
+            } else {
+              for (; q < hi; q++) row[q] = src[static_cast<long long>(q) * d.sW];
+            }
+            for (; q < seg; q++) row[q] = 0.0f;
           }
-          for (; j < panel_len; j++) dst[j] = 0.0f;
+          for (; j < area; j++) dst[j] = 0.0f;
         }
       }
     }
     return ntaps;
   }
 
-  // The row's last tile is only as wide as the columns left (in whole vectors): a 32-wide row
-  // with 24-column tiles would otherwise compute 48 columns, half of them thrown away.
-  void tile_cols(const float* panel, const int* taps, int ntaps, const int* kw_off, const float* wgroup, int b, int j0,
-                 int c0, int c1, float* acc, int ncols) const {
+  // The last tile is only as wide as the columns left (in whole vectors): a 32-wide row with
+  // 24-column tiles would otherwise compute 48 columns, half of them thrown away.
+  void tile_cols(const float* panel, size_t cstride, const int* list, int nprod, const float* wgroup, int b, int j0, int c0,
+                 int c1, float* acc, int ncols) const {
     const int left = (ncols - j0 + VL - 1) / VL;
-    switch (left < NR ? left : NR) {
-      case 1: return tile<1>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
-      case 2: return tile<(2 < NR ? 2 : NR)>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
-      case 3: return tile<(3 < NR ? 3 : NR)>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
-      default: return tile<NR>(panel, taps, ntaps, kw_off, wgroup, b, j0, c0, c1, acc);
+#define ATROUS_TILE(nv) tile<(nv < NR ? nv : NR)>(panel, cstride, list, nprod, wgroup, b, j0, c0, c1, acc)
+    switch (left < NR ? left : NR) {  // NR is at most 8
+      case 1: return ATROUS_TILE(1);
+      case 2: return ATROUS_TILE(2);
+      case 3: return ATROUS_TILE(3);
+      case 4: return ATROUS_TILE(4);
+      case 5: return ATROUS_TILE(5);
+      case 6: return ATROUS_TILE(6);
+      case 7: return ATROUS_TILE(7);
+      default: return ATROUS_TILE(8);
     }
+#undef ATROUS_TILE
   }
 
-  // acc[m·chunk + j] += Σ over channels c0..c1, valid taps and kw of w · panel, for one cout block
-  // and NV vectors of columns. (A variant with KW fixed at compile time measured slower here.)
+  // acc[m·chunk + j] += Σ over channels c0..c1 and the listed products of w · panel, for one cout
+  // block and NV vectors of columns. (A variant with KW fixed at compile time measured slower here.)
   template <int NV>
-  void tile(const float* panel, const int* taps, int ntaps, const int* kw_off, const float* wgroup, int b, int j0,
-            int c0, int c1, float* acc) const {
+  ATROUS_ALIGN_LOOPS void tile(const float* panel, size_t cstride, const int* list, int nprod, const float* wgroup, int b,
+                               int j0, int c0, int c1, float* acc) const {
     V sum[MR][NV];
     for (int m = 0; m < MR; m++)
       for (int v = 0; v < NV; v++) sum[m][v] = *reinterpret_cast<const V*>(acc + static_cast<size_t>(m) * chunk + v * VL);
-    const size_t row_stride = static_cast<size_t>(nphase) * panel_len;
-    const int KW = d.KW;
     for (int c = c0; c < c1; c++) {
-      for (int ti = 0; ti < ntaps; ti++) {
-        const float* row = panel + (static_cast<size_t>(c) * ntaps + ti) * row_stride + j0;
-        const float* wt = wgroup + ((static_cast<size_t>(b) * cinG + c) * K + taps[ti] * KW) * MR;
-        for (int kw = 0; kw < KW; kw++) {
-          const float* src = row + kw_off[kw];
-          V xv[NV];
-          for (int v = 0; v < NV; v++) xv[v] = *reinterpret_cast<const V*>(src + v * VL);
-          for (int m = 0; m < MR; m++) {
-            // "s − 0" broadcasts without the stray add that "0 + s" keeps (x + 0 ≠ x for −0).
-            const V s = wt[kw * MR + m] - V{};
-            for (int v = 0; v < NV; v++) sum[m][v] = ATROUS_MADD(sum[m][v], s, xv[v]);
-          }
+      const float* pc = panel + c * cstride + j0;
+      const float* wc = wgroup + (static_cast<size_t>(b) * cinG + c) * K * MR;
+      for (int q = 0; q < nprod; q++) {
+        const float* src = pc + list[2 * q];
+        const float* wt = wc + list[2 * q + 1];
+        V xv[NV];
+        for (int v = 0; v < NV; v++) xv[v] = *reinterpret_cast<const V*>(src + v * VL);
+        for (int m = 0; m < MR; m++) {
+          // "s − 0" broadcasts without the stray add that "0 + s" keeps (x + 0 ≠ x for −0).
+          const V s = wt[m] - V{};
+          for (int v = 0; v < NV; v++) sum[m][v] = ATROUS_MADD(sum[m][v], s, xv[v]);
         }
       }
     }

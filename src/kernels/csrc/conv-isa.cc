@@ -9,6 +9,7 @@
 #include "conv-depthwise.h"
 #include "conv-direct.h"
 #include "conv-isa.h"
+#include "conv-transpose.h"
 #include "conv-wgrad.h"
 
 namespace atrous {
@@ -66,6 +67,27 @@ void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float
   else run_from(Tall(d), x, wpack, bias, y, panel, ints, next);
 }
 
+// Transposed convs run each stride phase on the direct kernel; its output channels are the
+// forward conv's input channels, so the wide tile serves one input channel per group.
+typedef TransposedConv<Tall> TallT;
+typedef TransposedConv<Wide> WideT;
+static bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
+
+bool transposed_handles(const ConvDesc& d) { return TallT::handles(d); }
+
+ConvSizes transposed_sizes(const ConvDesc& d) { return wide_t(d) ? sizes_of(WideT(d)) : sizes_of(TallT(d)); }
+
+void transposed_pack(const ConvDesc& d, const float* w, float* wpack) {
+  if (wide_t(d)) WideT(d).pack_weights(w, wpack);
+  else TallT(d).pack_weights(w, wpack);
+}
+
+void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, float* panel,
+                    int* ints, int* next) {
+  if (wide_t(d)) run_from(WideT(d), dy, wpack, bias, dx, panel, ints, next);
+  else run_from(TallT(d), dy, wpack, bias, dx, panel, ints, next);
+}
+
 // Weight gradient blocks: MO dy rows × NC x rows of vector accumulators (8 of 16 ymm on AVX2, 16
 // of 32 zmm on AVX-512); one row each with four accumulators when every group has one channel.
 #if defined(__AVX512F__)
@@ -78,7 +100,7 @@ static bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.C
 
 template <typename K>
 static WgradSizes wgrad_sizes_of(const K& k) {
-  return {k.scratch_floats(), k.dw_floats(), k.task_count()};
+  return {k.scratch_floats(), k.dw_floats(), k.scratch_ints(), k.task_count()};
 }
 
 WgradSizes wgrad_sizes(const ConvDesc& d) {
@@ -86,15 +108,15 @@ WgradSizes wgrad_sizes(const ConvDesc& d) {
 }
 
 template <typename K>
-static void wgrad_from(const K& k, const float* x, const float* dy, float* scratch, int first, int step) {
+static void wgrad_from(const K& k, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
   float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
   for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
-  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch);
+  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch, ints);
 }
 
-void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int first, int step) {
-  if (wgrad_depthwise(d)) wgrad_from(WgradDepthwise(d), x, dy, scratch, first, step);
-  else wgrad_from(WgradBlock(d), x, dy, scratch, first, step);
+void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
+  if (wgrad_depthwise(d)) wgrad_from(WgradDepthwise(d), x, dy, scratch, ints, first, step);
+  else wgrad_from(WgradBlock(d), x, dy, scratch, ints, first, step);
 }
 
 // `rounds` × 4096 steps of 12 independent multiply-add chains of VL lanes: this build's peak

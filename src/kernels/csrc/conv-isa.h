@@ -15,6 +15,7 @@ struct ConvSizes {
 struct WgradSizes {
   unsigned long long scratch;  // floats of scratch per thread, its dw copy last
   unsigned long long dw;       // floats of dw
+  unsigned long long ints;     // ints of scratch per thread
   long long tasks;             // independent tasks
 };
 
@@ -25,10 +26,17 @@ struct WgradSizes {
   /* Runs tasks, taking the next index from *next (atomically), until none are left. */        \
   void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, \
                 int* ints, int* next);                                                          \
+  /* The transposed conv (the input gradient) of the forward conv d, by stride phases: dy →   */ \
+  /* dx (conv-transpose.h). Only for geometries transposed_handles() accepts.               */ \
+  bool transposed_handles(const ConvDesc& d);                                                   \
+  ConvSizes transposed_sizes(const ConvDesc& d);                                                \
+  void transposed_pack(const ConvDesc& d, const float* w, float* wpack);                        \
+  void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, \
+                      float* panel, int* ints, int* next);                                      \
   WgradSizes wgrad_sizes(const ConvDesc& d);                                                    \
   /* Zeroes this thread's dw copy (the last sizes.dw floats of scratch), then adds tasks   */    \
   /* first, first + step, ... into it: a fixed split, so results repeat bit for bit.       */    \
-  void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int first, int step); \
+  void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step); \
   float peak_madd(int rounds);                                                                  \
   int vector_floats();                                                                          \
   }

@@ -16,6 +16,7 @@
 
 #include "conv-depthwise.h"
 #include "conv-direct.h"
+#include "conv-transpose.h"
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
 
@@ -40,6 +41,12 @@ typedef DirectConv<VL, 1, 8> Wide;
 typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
 
 inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
+
+// Transposed convs: each stride phase on the direct kernel, whose output channels are the forward
+// conv's input channels (conv-isa.cc chooses the same way).
+typedef TransposedConv<Tall> TallT;
+typedef TransposedConv<Wide> WideT;
+inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 
 template <typename K>
 void sizes(const K& k, double* out) {
@@ -85,6 +92,24 @@ EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, co
   if (Depthwise::handles(*d)) run_range(Depthwise(*d), x, wpack, bias, y, panel, ints, begin, end);
   else if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
   else run_range(Tall(*d), x, wpack, bias, y, panel, ints, begin, end);
+}
+
+// The transposed conv of the forward conv *d (its input gradient), by stride phases: the same
+// three calls with x = dy and y = dx. JavaScript calls these only where phaseKernelFits (conv-desc.ts).
+EXPORT(convt_sizes) void convt_sizes(const ConvDesc* d, double* out) {
+  if (wide_t(*d)) sizes(WideT(*d), out);
+  else sizes(TallT(*d), out);
+}
+
+EXPORT(convt_pack_weights) void convt_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
+  if (wide_t(*d)) WideT(*d).pack_weights(w, wpack);
+  else TallT(*d).pack_weights(w, wpack);
+}
+
+EXPORT(convt_run_tasks) void convt_run_tasks(const ConvDesc* d, const float* dy, const float* wpack, const float* bias,
+                                             float* dx, float* panel, int* ints, int begin, int end) {
+  if (wide_t(*d)) run_range(WideT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+  else run_range(TallT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
 }
 
 // The multiply-add peak: `rounds` × 4096 steps of 12 independent accumulator chains of VL lanes

@@ -14,6 +14,13 @@
 // the positions and adds the lane sums into a per-thread copy of dw. Memory: the two chunk buffers
 // and one dw copy per thread; never an im2col buffer of k·C·positions.
 //
+// Small images (several short output rows per task, as the forward kernel decides for its own
+// tasks) gather differently: per tap, the gather above would copy short rows with a fixed cost
+// each, KD·KH·KW times over. Instead a task builds the forward kernel's panel for a row block of a
+// few batch items (DirectConv::panel_for: rows end to end with the taps' reach between them, each
+// H stride phase once), lays dy's rows out the same way with zeros in the gaps, and multiplies
+// each tap at its offset into that panel: the positions between rows then add 0 · x.
+//
 // Why not the forward kernel with dy as the weights (what the float64 reference path does): its
 // row panel is built for short kernels and long output rows; here the "kernel" is the whole output
 // plane and the "output" is the few taps, which that tiling runs at a fraction of its speed.
@@ -21,7 +28,16 @@
 #include <stddef.h>
 
 #include "conv-desc.h"
-#include "conv-direct.h"  // Vec, ATROUS_MADD, min_int, clamp_int, ceil_div
+#include "conv-direct.h"  // DirectConv's panels; Vec, ATROUS_MADD, min_int, clamp_int, ceil_div
+
+// GCC folds a load into each multiply-add that uses it, so a value shared by NC of them is
+// loaded NC times, and the block becomes bound by loads, not multiply-adds; an empty asm that
+// claims to change the value keeps it in a register. (x86 only: other targets do without.)
+#if defined(__x86_64__) || defined(__i386__)
+#define ATROUS_IN_REGISTER(v) __asm__("" : "+x"(v))
+#else
+#define ATROUS_IN_REGISTER(v) (void)0
+#endif
 
 namespace atrous {
 namespace ATROUS_ISA_NS {
@@ -34,6 +50,11 @@ struct WeightGrad {
   typedef unsigned long long Count;
   static constexpr int kStep = VL * U;  // positions per inner iteration; chunks are padded to it
 
+  // Short rows: panels of about this many positions per batch item, and tasks of about
+  // kPositions positions (several batch items), so each block's lane sums pay for a long run.
+  static constexpr int kPanelCols = 512, kPositions = 1024;
+  typedef DirectConv<VL, 1, 1> Rows;
+
   const ConvDesc& d;
   int cinG, coutG, K;
   int coutGp, cinGp;  // rows per group in dp and xp, rounded up to whole blocks
@@ -41,8 +62,11 @@ struct WeightGrad {
   long long total;    // output positions of the whole batch
   int kc;             // positions per chunk (a multiple of kStep)
   long long chunks;
+  Rows panels;        // short rows: the forward kernel's panel geometry (panels.rows > 1), else unused
+  int pieces;         // short rows: batch items per task
+  long long pstride;  // short rows: floats of one batch item's panel, for cinGp channels
 
-  explicit WeightGrad(const ConvDesc& desc) : d(desc) {
+  explicit WeightGrad(const ConvDesc& desc) : d(desc), panels(desc, kPanelCols, true) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
     K = d.KD * d.KH * d.KW;
@@ -55,19 +79,31 @@ struct WeightGrad {
     long long c = (48 * 1024) / rows;
     c = c < kStep * 2 ? kStep * 2 : c > 4096 ? 4096 : c;
     const long long need = (total + kStep - 1) / kStep * kStep;
-    if (c > need) c = need;
+    if (c > need) c = need > kStep ? need : kStep;  // (an empty batch still gets a valid chunk)
     kc = static_cast<int>(c / kStep * kStep);
     chunks = (total + kc - 1) / kc;
+    const int per_item = panels.rows * panels.seg;
+    pieces = clamp_int(kPositions / per_item, 1, d.N > 1 ? d.N : 1);
+    pstride = static_cast<long long>(cinGp) * panels.max_blocks() * panels.nphW * panels.area;
   }
 
-  long long task_count() const { return chunks; }
+  bool short_rows() const { return panels.rows > 1; }
+  // Short rows: group × od × row block × run of `pieces` batch items; else chunks of positions.
+  long long task_count() const {
+    return short_rows() ? static_cast<long long>(d.groups) * d.OD * panels.rblocks * ((d.N + pieces - 1) / pieces) : chunks;
+  }
   Count dw_floats() const { return static_cast<Count>(d.Cout) * cinG * K; }
-  Count dp_floats() const { return static_cast<Count>(d.groups) * coutGp * kc; }
-  // Per thread: dp, xp, then that thread's dw copy.
-  Count scratch_floats() const { return dp_floats() + static_cast<Count>(d.groups) * cinGp * kc + dw_floats(); }
+  Count dp_floats() const {
+    return short_rows() ? static_cast<Count>(pieces) * coutGp * panels.chunk : static_cast<Count>(d.groups) * coutGp * kc;
+  }
+  Count xp_floats() const { return short_rows() ? static_cast<Count>(pieces) * pstride : static_cast<Count>(d.groups) * cinGp * kc; }
+  // Per thread: dp, xp (or the panels), then that thread's dw copy; and the panels' tap lists.
+  Count scratch_floats() const { return dp_floats() + xp_floats() + dw_floats(); }
+  Count scratch_ints() const { return short_rows() ? panels.panel_ints() : 0; }
 
-  // Adds task i's share into dwp ([Cout][cinG][K]); `scratch` holds dp and xp.
-  void run_task(long long i, const float* x, const float* dy, float* dwp, float* scratch) const {
+  // Adds task i's share into dwp ([Cout][cinG][K]); `scratch` holds dp and xp, `ints` scratch_ints().
+  void run_task(long long i, const float* x, const float* dy, float* dwp, float* scratch, int* ints) const {
+    if (short_rows()) return run_rows(i, x, dy, dwp, scratch, ints);
     const long long q0 = i * kc;  // first position of the chunk, counted over the whole batch
     const int len = static_cast<int>(total - q0 < kc ? total - q0 : kc);
     const int lenp = (len + kStep - 1) / kStep * kStep;
@@ -99,6 +135,98 @@ struct WeightGrad {
   }
 
  private:
+  void run_rows(long long i, const float* x, const float* dy, float* dwp, float* scratch, int* ints) const {
+    const int nruns = (d.N + pieces - 1) / pieces;
+    const int n0 = static_cast<int>(i % nruns) * pieces;
+    i /= nruns;
+    const int rb = static_cast<int>(i % panels.rblocks);
+    i /= panels.rblocks;
+    const int od = static_cast<int>(i % d.OD);
+    const int g = static_cast<int>(i / d.OD);
+    const int np = min_int(pieces, d.N - n0);
+    const int oh0 = rb * panels.rows, nrows = min_int(panels.rows, d.OH - oh0);
+    const int seg = panels.seg, jlen = panels.chunk;
+    float* dp = scratch;                    // [piece][coutGp][jlen]: dy rows at the panel's positions
+    float* xp = scratch + dp_floats();      // [piece][pstride]: panels
+    int* taps = ints;                       // (tap index, offset), then (first, last + 1 row) per tap
+    int* tap_rows = ints + 2 * d.KD * d.KH;
+    int ntaps = 0, nblk = 0;
+    for (int p = 0; p < np; p++) {
+      // The same row block of every item has the same taps and layout: the last call's lists serve all.
+      float* panel = xp + p * pstride;
+      ntaps = panels.panel_for(n0 + p, g, od, rb, x, panel, taps, tap_rows, &nblk);
+      const size_t cstride = panels.channel_stride(nblk);
+      for (size_t j = cinG * cstride; j < cinGp * cstride; j++) panel[j] = 0.0f;  // the block's padding channels
+      for (int o = 0; o < coutGp; o++) {
+        float* row = dp + (static_cast<size_t>(p) * coutGp + o) * jlen;
+        int j = 0;
+        if (o < coutG) {
+          const float* src = dy + ((static_cast<size_t>(n0 + p) * d.Cout + g * coutG + o) * d.OD + od) * d.OH * d.OW +
+                             static_cast<size_t>(oh0) * d.OW;
+          for (int r = 0; r < nrows; r++, src += d.OW) {
+            for (int q = 0; q < d.OW; q++) row[j + q] = src[q];
+            for (int q = d.OW; q < seg; q++) row[j + q] = 0.0f;
+            j += seg;
+          }
+        }
+        for (; j < jlen; j++) row[j] = 0.0f;
+      }
+    }
+    const size_t cstride = panels.channel_stride(nblk);
+    for (int ti = 0; ti < ntaps; ti++) {
+      // Positions of the rows this tap reads inside the input, in whole vectors: the positions
+      // added at either end are gaps (dy 0) or rows where the tap's panel row is 0.
+      const int jlo = tap_rows[2 * ti] * seg / VL * VL;
+      const int jhi = round_up((tap_rows[2 * ti + 1] - 1) * seg + d.OW, VL);
+      for (int kw = 0; kw < d.KW; kw++)
+        multiply_rows(g, taps[2 * ti] * d.KW + kw, taps[2 * ti + 1] + panels.kw_offset(kw), jlo, jhi, np, cstride, dp, xp, dwp);
+    }
+  }
+
+  // dw[g, o, c, t] += Σ over pieces and positions [jlo, jhi) of dp · panel at offset koff.
+  void multiply_rows(int g, int t, int koff, int jlo, int jhi, int np, size_t cstride, const float* dp, const float* xp,
+                     float* dwp) const {
+    const int jlen = panels.chunk;
+    for (int o0 = 0; o0 < coutG; o0 += MO)
+      for (int c0 = 0; c0 < cinG; c0 += NC) {
+        V acc[U][MO][NC];
+        for (int u = 0; u < U; u++)
+          for (int m = 0; m < MO; m++)
+            for (int c = 0; c < NC; c++) acc[u][m][c] = V{};
+        for (int p = 0; p < np; p++) {
+          const float* a = dp + (static_cast<size_t>(p) * coutGp + o0) * jlen;
+          const float* b = xp + p * pstride + c0 * cstride + koff;
+          int j = jlo;
+          for (; j + kStep <= jhi; j += kStep)
+            for (int u = 0; u < U; u++) step(acc[u], a, b, cstride, j + u * VL);
+          for (; j < jhi; j += VL) step(acc[0], a, b, cstride, j);
+        }
+        add_sums(acc, g, o0, c0, t, dwp);
+      }
+  }
+
+  // acc[m][c] += a[m][j..j+VL) · b[c][j..j+VL), one vector of positions.
+  void step(V (&acc)[MO][NC], const float* a, const float* b, size_t bstride, int j) const {
+    V bv[NC];
+    for (int c = 0; c < NC; c++) bv[c] = *reinterpret_cast<const V*>(b + c * bstride + j);
+    for (int m = 0; m < MO; m++) {
+      V av = *reinterpret_cast<const V*>(a + static_cast<size_t>(m) * panels.chunk + j);
+      ATROUS_IN_REGISTER(av);
+      for (int c = 0; c < NC; c++) acc[m][c] = ATROUS_MADD(acc[m][c], av, bv[c]);
+    }
+  }
+
+  // Adds the lane sums of a block's accumulators into dwp.
+  void add_sums(V (&acc)[U][MO][NC], int g, int o0, int c0, int t, float* dwp) const {
+    for (int m = 0; m < MO && o0 + m < coutG; m++)
+      for (int c = 0; c < NC && c0 + c < cinG; c++) {
+        float s = 0.0f;
+        for (int u = 0; u < U; u++)
+          for (int l = 0; l < VL; l++) s += acc[u][m][c][l];
+        dwp[((static_cast<size_t>(g) * coutG + o0 + m) * cinG + c0 + c) * K + t] += s;
+      }
+  }
+
   // xp[g·cinGp + c][j] = x[n, g·cinG + c, in(p, tap)] for batch position q0 + j = n·plane + p, zero
   // outside the input and past len.
   void gather(long long q0, int len, int lenp, int kd, int kh, int kw, const float* x, float* xp) const {
@@ -112,13 +240,12 @@ struct WeightGrad {
         }
         int j = 0;
         // One output row (fixed n, od, oh) at a time: within it the input column is base + ow·sW.
+        // The first row's coordinates come from q0, the next ones by counting (no divisions per row).
+        long long n = q0 / plane;
+        const long long p0 = q0 % plane;
+        int od = static_cast<int>(p0 / hw), oh = static_cast<int>((p0 / d.OW) % d.OH), ow = static_cast<int>(p0 % d.OW);
         while (j < len) {
-          const long long q = q0 + j;
-          const long long n = q / plane, p = q % plane;
           const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
-          const int od = static_cast<int>(p / hw);
-          const int oh = static_cast<int>((p / d.OW) % d.OH);
-          const int ow = static_cast<int>(p % d.OW);
           const int seg = min_int(len - j, d.OW - ow);
           const int id = od * d.sD - d.pD + kd * d.dD;
           const int ih = oh * d.sH - d.pH + kh * d.dH;
@@ -127,8 +254,9 @@ struct WeightGrad {
             for (int k = 0; k < seg; k++) dst[k] = 0.0f;
           } else {
             const int base = ow * d.sW - d.pW + kw * d.dW;  // input column of dst[0]
-            const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
-            const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
+            // (Stride 1 without the divisions: this runs once per output row, channel and tap.)
+            const int lo = clamp_int(d.sW == 1 ? -base : ceil_div(-base, d.sW), 0, seg);
+            const int hi = clamp_int(d.sW == 1 ? d.W - base : ceil_div(d.W - base, d.sW), lo, seg);
             const float* src = xc + (static_cast<size_t>(id) * d.H + ih) * d.W + base;
             int k = 0;
             for (; k < lo; k++) dst[k] = 0.0f;
@@ -140,6 +268,11 @@ struct WeightGrad {
             for (; k < seg; k++) dst[k] = 0.0f;
           }
           j += seg;
+          ow = 0;
+          if (++oh == d.OH) {
+            oh = 0;
+            if (++od == d.OD) od = 0, n++;
+          }
         }
         for (; j < lenp; j++) row[j] = 0.0f;
       }
@@ -159,17 +292,12 @@ struct WeightGrad {
             V bv[NC];
             for (int c = 0; c < NC; c++) bv[c] = *reinterpret_cast<const V*>(b + static_cast<size_t>(c) * kc + j + u * VL);
             for (int m = 0; m < MO; m++) {
-              const V av = *reinterpret_cast<const V*>(a + static_cast<size_t>(m) * kc + j + u * VL);
+              V av = *reinterpret_cast<const V*>(a + static_cast<size_t>(m) * kc + j + u * VL);
+              ATROUS_IN_REGISTER(av);
               for (int c = 0; c < NC; c++) acc[u][m][c] = ATROUS_MADD(acc[u][m][c], av, bv[c]);
             }
           }
-        for (int m = 0; m < MO && o0 + m < coutG; m++)
-          for (int c = 0; c < NC && c0 + c < cinG; c++) {
-            float s = 0.0f;
-            for (int u = 0; u < U; u++)
-              for (int l = 0; l < VL; l++) s += acc[u][m][c][l];
-            dwp[((static_cast<size_t>(g) * coutG + o0 + m) * cinG + c0 + c) * K + t] += s;
-          }
+        add_sums(acc, g, o0, c0, t, dwp);
       }
   }
 };

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <climits>
+#include <condition_variable>
+#include <mutex>
 #include <initializer_list>
 #include <cstdint>
 #include <cstring>
@@ -30,15 +32,20 @@ struct Isa {
   ConvSizes (*sizes)(const ConvDesc&);
   void (*pack)(const ConvDesc&, const float*, float*);
   void (*run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  bool (*t_handles)(const ConvDesc&);
+  ConvSizes (*t_sizes)(const ConvDesc&);
+  void (*t_pack)(const ConvDesc&, const float*, float*);
+  void (*t_run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
   atrous::WgradSizes (*wgrad_sizes)(const ConvDesc&);
-  void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int, int);
+  void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int*, int, int);
   float (*peak)(int);
   int (*vector_floats)();
   bool supported;
 };
 
 #define ATROUS_ISA_ENTRY(ns, ok)                                                                                 \
-  {#ns, atrous::ns::conv_sizes, atrous::ns::conv_pack, atrous::ns::conv_run, atrous::ns::wgrad_sizes,           \
+  {#ns, atrous::ns::conv_sizes, atrous::ns::conv_pack, atrous::ns::conv_run, atrous::ns::transposed_handles,     \
+   atrous::ns::transposed_sizes, atrous::ns::transposed_pack, atrous::ns::transposed_run, atrous::ns::wgrad_sizes, \
    atrous::ns::wgrad_run, atrous::ns::peak_madd, atrous::ns::vector_floats, ok}
 
 Isa* isas() {
@@ -69,22 +76,93 @@ T* reuse(std::vector<T>& buf, size_t need) {
   return buf.data();
 }
 
+// Helper threads kept between calls: starting and joining a thread per call cost about 0.1 ms on
+// a busy 2-core VM, a tenth of a small image's conv. One call at a time uses them; a call that
+// finds them busy (an async call overlapping another) starts threads of its own, as before. The
+// threads are detached and never stopped: the process ends them at exit.
+class Helpers {
+ public:
+  // Runs fn(t) for t = 1..n−1 on helper threads and fn(0) on the caller, then returns true once
+  // all are done; returns false without running anything if another call holds the helpers.
+  template <typename F>
+  bool run(int n, F& fn) {
+    std::unique_lock<std::mutex> own(owner_, std::try_to_lock);
+    if (!own.owns_lock()) return false;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      while (static_cast<int>(started_) < n - 1) {
+        const int id = ++started_;
+        std::thread([this, id, gen = gen_] { loop(id, gen); }).detach();
+      }
+      call_ = [](void* f, int t) { (*static_cast<F*>(f))(t); };
+      ctx_ = &fn;
+      active_ = n;
+      pending_ = n - 1;
+      gen_++;
+    }
+    wake_.notify_all();
+    fn(0);
+    std::unique_lock<std::mutex> lk(m_);
+    done_.wait(lk, [this] { return pending_ == 0; });
+    return true;
+  }
+
+ private:
+  // Helper `id` runs its share of every job from generation `seen` + 1 on.
+  void loop(int id, unsigned long long seen) {
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      wake_.wait(lk, [&] { return gen_ != seen; });
+      seen = gen_;
+      if (id >= active_) continue;
+      void (*call)(void*, int) = call_;
+      void* ctx = ctx_;
+      lk.unlock();
+      call(ctx, id);
+      lk.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::mutex owner_;  // held by the call using the helpers
+  std::mutex m_;
+  std::condition_variable wake_, done_;
+  unsigned long long gen_ = 0;  // jobs posted so far
+  int started_ = 0, active_ = 0, pending_ = 0;
+  void (*call_)(void*, int) = nullptr;
+  void* ctx_ = nullptr;
+};
+
+// Runs fn(t) for t in [0, n): on the kept helpers when free, else on threads started for the call.
+template <typename F>
+void run_threads(int n, F& fn) {
+  static Helpers* helpers = new Helpers();  // never deleted: see Helpers
+  if (n <= 1) {
+    if (n == 1) fn(0);
+    return;
+  }
+  if (helpers->run(n, fn)) return;
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; t++) pool.emplace_back(fn, t);
+  fn(0);
+  for (auto& th : pool) th.join();
+}
+
 // Packs the weights, then runs the tasks on `threads` threads (the caller's included), each with
-// its own slice of scratch, taking task indices from one shared counter.
+// its own slice of scratch, taking task indices from one shared counter. Transposed: the
+// transposed conv of d, from x = its dy to y = its dx.
 void run_conv(const Isa& isa, const ConvDesc& d, const ConvSizes& z, const float* x, const float* w, const float* b,
-              float* y, int threads) {
+              float* y, int threads, bool transposed) {
   const int nthreads = threads < z.tasks ? threads : static_cast<int>(z.tasks);
   thread_local std::vector<float> fscratch;
   thread_local std::vector<int> iscratch;
   float* wpack = reuse(fscratch, z.packed + z.panel * nthreads);
   int* ints = reuse(iscratch, z.ints * nthreads);
-  isa.pack(d, w, wpack);
+  (transposed ? isa.t_pack : isa.pack)(d, w, wpack);
+  const auto run = transposed ? isa.t_run : isa.run;
   int next = 0;
-  auto worker = [&](int t) { isa.run(d, x, wpack, b, y, wpack + z.packed + z.panel * t, ints + z.ints * t, &next); };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nthreads; t++) pool.emplace_back(worker, t);
-  worker(0);
-  for (auto& th : pool) th.join();
+  auto worker = [&](int t) { run(d, x, wpack, b, y, wpack + z.packed + z.panel * t, ints + z.ints * t, &next); };
+  run_threads(nthreads < 1 ? 1 : nthreads, worker);
 }
 
 napi_value throw_error(napi_env env, const std::string& msg) {
@@ -163,9 +241,12 @@ struct ConvCall {
   const float* b = nullptr;
   float* y = nullptr;
   int threads = 1;
+  bool transposed = false;
 };
 
 // Parses (isa, desc, x, w, bias|null, y, threads) and checks every size against the descriptor.
+// For call->transposed, desc is the forward conv whose transposed conv runs: x is [N, Cout, O…]
+// and y [N, Cin, D, H, W].
 bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_value* keep) {
   size_t argc = 7;
   napi_value argv[7];
@@ -181,6 +262,15 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
   int64_t xs = 0, ws = 0, ys = 0;
   if (!parse_desc(env, argv[1], &call->d, &xs, &ws, &ys)) return false;
   const ConvDesc& d = call->d;
+  if (call->transposed) {
+    if (!call->isa->t_handles(d)) {
+      throw_error(env, "atrous native convTranspose: too many stride phases for this kernel");
+      return false;
+    }
+    const int64_t t = xs;
+    xs = ys, ys = t;
+  }
+  const int32_t bias_len = call->transposed ? d.Cin : d.Cout;
   float *x, *w, *y, *b = nullptr;
   size_t xl, wl, yl, bl = 0;
   if (!typed(env, argv[2], napi_float32_array, &x, &xl) || int64_t(xl) != xs ||
@@ -192,8 +282,8 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
   napi_valuetype bt;
   napi_typeof(env, argv[4], &bt);
   if (bt != napi_null && bt != napi_undefined) {
-    if (!typed(env, argv[4], napi_float32_array, &b, &bl) || int64_t(bl) != d.Cout) {
-      throw_error(env, "atrous native conv: bias must be null or a Float32Array of Cout values");
+    if (!typed(env, argv[4], napi_float32_array, &b, &bl) || int64_t(bl) != bias_len) {
+      throw_error(env, "atrous native conv: bias must be null or a Float32Array of one value per output channel");
       return false;
     }
   }
@@ -202,7 +292,7 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
     throw_error(env, "atrous native conv: threads must be an integer in 1..256");
     return false;
   }
-  call->sizes = call->isa->sizes(d);
+  call->sizes = (call->transposed ? call->isa->t_sizes : call->isa->sizes)(d);
   const ConvSizes& z = call->sizes;
   const unsigned long long scratch = z.packed + z.panel * static_cast<unsigned long long>(threads);
   if (z.tasks > INT_MAX - (1 << 13) ||  // threads overshoot the task counter by up to 16 each
@@ -220,7 +310,18 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   ConvCall call;
   napi_value keep[4];
   if (!parse_conv(env, info, &call, keep)) return nullptr;
-  run_conv(*call.isa, call.d, call.sizes, call.x, call.w, call.b, call.y, call.threads);
+  run_conv(*call.isa, call.d, call.sizes, call.x, call.w, call.b, call.y, call.threads, false);
+  return nullptr;
+}
+
+// convTranspose(isa, desc, dy, w, bias|null, dx, threads): the transposed conv of the forward conv
+// `desc` (its input gradient), by stride phases (csrc/conv-transpose.h).
+napi_value ConvTranspose(napi_env env, napi_callback_info info) {
+  ConvCall call;
+  call.transposed = true;
+  napi_value keep[4];
+  if (!parse_conv(env, info, &call, keep)) return nullptr;
+  run_conv(*call.isa, call.d, call.sizes, call.x, call.w, call.b, call.y, call.threads, true);
   return nullptr;
 }
 
@@ -248,7 +349,7 @@ napi_value ConvAsync(napi_env env, napi_callback_info info) {
       env, nullptr, name,
       [](napi_env, void* data) {
         auto* j = static_cast<AsyncConv*>(data);
-        run_conv(*j->call.isa, j->call.d, j->call.sizes, j->call.x, j->call.w, j->call.b, j->call.y, j->call.threads);
+        run_conv(*j->call.isa, j->call.d, j->call.sizes, j->call.x, j->call.w, j->call.b, j->call.y, j->call.threads, false);
       },
       [](napi_env env, napi_status, void* data) {
         auto* j = static_cast<AsyncConv*>(data);
@@ -291,16 +392,16 @@ napi_value WeightGradient(napi_env env, napi_callback_info info) {
   }
   const atrous::WgradSizes z = isa->wgrad_sizes(d);
   const int nthreads = z.tasks < threads ? static_cast<int>(z.tasks < 1 ? 1 : z.tasks) : threads;
-  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.tasks > INT_MAX) {
+  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.ints * nthreads > kMaxScratchFloats ||
+      z.tasks > INT_MAX) {
     return throw_error(env, "atrous native convWeightGrad: this geometry needs more scratch than the native kernels allow");
   }
   thread_local std::vector<float> fscratch;
+  thread_local std::vector<int> iscratch;
   float* scratch = reuse(fscratch, z.scratch * nthreads);
-  auto worker = [&](int t) { isa->wgrad_run(d, x, dy, scratch + z.scratch * t, t, nthreads); };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nthreads; t++) pool.emplace_back(worker, t);
-  worker(0);
-  for (auto& th : pool) th.join();
+  int* ints = reuse(iscratch, z.ints * nthreads + 1);
+  auto worker = [&](int t) { isa->wgrad_run(d, x, dy, scratch + z.scratch * t, ints + z.ints * t, t, nthreads); };
+  run_threads(nthreads, worker);
   const size_t off = z.scratch - z.dw;
   for (unsigned long long i = 0; i < z.dw; i++) {
     float s = 0.0f;
@@ -403,6 +504,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convAsync", nullptr, ConvAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convTranspose", nullptr, ConvTranspose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convWeightGrad", nullptr, WeightGradient, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peak", nullptr, Peak, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},

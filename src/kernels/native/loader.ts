@@ -8,6 +8,8 @@ export interface NativeAddon {
   isas(): string[];
   conv(isa: string, desc: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   convAsync(isa: string, desc: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  /** The transposed conv of the forward conv `desc` (its input gradient): x is its dy, y its dx (src/kernels/csrc/conv-transpose.h). */
+  convTranspose(isa: string, desc: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   /** dw of the conv `desc` describes from its input x and output gradient dy (src/kernels/csrc/conv-wgrad.h). */
   convWeightGrad(isa: string, desc: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
   /** Bytes of scratch a call allocates: packed weights plus each thread's panel. */

@@ -1,6 +1,6 @@
 import { AtrousError, fmtShape } from '../../errors.js';
 import type { ConvPlan } from '../../shape/plan-conv.js';
-import { convDesc } from '../conv-desc.js';
+import { convDesc, transposedDesc } from '../conv-desc.js';
 import type { ConvKernel } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
 import { fmtBytes, type HeapStats, MAX_BYTES } from './memory.js';
@@ -36,20 +36,23 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
   return variants.map((variant) => {
     let pool: WasmPool | null = null;
     const get = () => (pool ??= new WasmPool(variant));
+    const run = (plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void => {
+      const call = prepare(get(), variant, plan, x, w, b, y);
+      try {
+        get().run(call.job, call.scratch, threads);
+        call.checkGuards();
+        y.set(get().heap.f32(call.job.y, y.length));
+      } finally {
+        call.release();
+      }
+    };
     return {
       id: `conv_f32_direct${TILES[variant.isa]}__wasm_${variant.isa}`,
       backend: 'wasm',
       isa: variant.isa,
-      run: (plan, x, w, b, y, threads) => {
-        const call = prepare(get(), variant, plan, x, w, b, y);
-        try {
-          get().run(call.job, call.scratch, threads);
-          call.checkGuards();
-          y.set(get().heap.f32(call.job.y, y.length));
-        } finally {
-          call.release();
-        }
-      },
+      run,
+      // prepare() sends a transposed plan to the stride-phase kernel.
+      transpose: run,
       runAsync: async (plan, x, w, b, y, threads) => {
         const call = prepare(get(), variant, plan, x, w, b, y);
         try {
@@ -93,13 +96,16 @@ interface Prepared {
 /**
  * Checks every buffer against the plan, lays the call out in wasm memory, copies x, w and bias
  * in and packs the weights. The plan is already validated; these checks make sure that no index
- * the kernel computes can wrap around in 32 bits or point past a buffer.
+ * the kernel computes can wrap around in 32 bits or point past a buffer. A transposed plan runs
+ * on the stride-phase kernel (convt_*), whose descriptor is the forward conv's.
  */
 function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): Prepared {
   const op = `${plan.op} (wasm ${variant.isa})`;
+  const transposed = plan.transposed;
   const sizes = {
     x: plan.batch * plan.inChannels * prod(plan.inSize),
-    w: plan.outChannels * (plan.inChannels / plan.groups) * prod(plan.kernel),
+    // Transposed weights are [Cin, Cout/groups, k…], forward ones [Cout, Cin/groups, k…].
+    w: (transposed ? plan.inChannels * (plan.outChannels / plan.groups) : plan.outChannels * (plan.inChannels / plan.groups)) * prod(plan.kernel),
     y: plan.batch * plan.outChannels * prod(plan.outSize),
   };
   for (const [name, arr, want] of [['x', x, sizes.x], ['w', w, sizes.w], ['y', y, sizes.y], ['bias', b, plan.outChannels]] as const) {
@@ -108,14 +114,14 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
       throw new AtrousError('bad_tensor', `${op}: ${name} must be a Float32Array of ${want} values for x ${fmtShape([plan.batch, plan.inChannels, ...plan.inSize])}, got ${arr.length}`);
     }
   }
-  const desc = convDesc(plan); // also refuses geometry the 32-bit indexing cannot hold
+  const desc = transposed ? transposedDesc(plan) : convDesc(plan); // also refuse geometry the 32-bit indexing cannot hold
 
   const { heap, exports: ex } = pool;
   const head = heap.alloc(128); // desc: 22 int32 at 0; sizes: 4 float64 at 96
   let data = -1;
   try {
     heap.i32(head, 22).set(desc);
-    ex.conv_sizes(head, head + 96);
+    (transposed ? ex.convt_sizes : ex.conv_sizes)(head, head + 96);
     const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
     // Each region is followed by a guard zone, checked after the call: a kernel writing past y or
     // past the packed weights shows up as an error instead of silently corrupting a neighbour.
@@ -136,8 +142,8 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
     heap.f32(data + offsets.x, sizes.x).set(x);
     heap.f32(data + offsets.w, sizes.w).set(w);
     if (b) heap.f32(data + offsets.bias, b.length).set(b);
-    ex.conv_pack_weights(head, data + offsets.w, data + offsets.wpack);
-    const job = { desc: head, x: data + offsets.x, wpack: data + offsets.wpack, bias: b ? data + offsets.bias : 0, y: data + offsets.y, tasks };
+    (transposed ? ex.convt_pack_weights : ex.conv_pack_weights)(head, data + offsets.w, data + offsets.wpack);
+    const job = { desc: head, x: data + offsets.x, wpack: data + offsets.wpack, bias: b ? data + offsets.bias : 0, y: data + offsets.y, tasks, transposed };
     const release = () => {
       heap.release(data);
       heap.release(head);

@@ -23,6 +23,10 @@ export interface WasmExports {
   conv_sizes(desc: number, out: number): void;
   conv_pack_weights(desc: number, w: number, wpack: number): void;
   conv_run_tasks(desc: number, x: number, wpack: number, bias: number, y: number, panel: number, ints: number, begin: number, end: number): void;
+  /** The same three for the transposed conv of the forward conv desc (x = its dy, y = its dx). */
+  convt_sizes(desc: number, out: number): void;
+  convt_pack_weights(desc: number, w: number, wpack: number): void;
+  convt_run_tasks(desc: number, x: number, wpack: number, bias: number, y: number, panel: number, ints: number, begin: number, end: number): void;
   peak_madd(rounds: number): number;
 }
 

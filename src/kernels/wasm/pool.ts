@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { RELAXED_FLAG, type WasmExports, type WasmVariant } from './loader.js';
 import { WasmHeap, createMemory } from './memory.js';
 import {
-  BOOTING, BUSY, CONTROL_BYTES, type ConvJob, DEAD, FAILED, IDLE, type Job, keepingStack, MAX_WORKERS, measurePeak, NEXT, PENDING,
+  BOOTING, BUSY, CONTROL_BYTES, type ConvJob, DEAD, FAILED, IDLE, type Job, keepingStack, MAX_WORKERS, measurePeak, NEXT, PENDING, runTasks,
   RESULT, runClaimed, STATE, type WorkerInit,
 } from './protocol.js';
 
@@ -63,7 +63,7 @@ export class WasmPool {
       this.withScratch(scratch, 1, (panel, ints) =>
         keepingStack(this.main, () => {
           for (let i = 0; i < job.tasks; i += step) {
-            this.main.conv_run_tasks(job.desc, job.x, job.wpack, job.bias, job.y, panel, ints, i, Math.min(job.tasks, i + step));
+            runTasks(this.main, job, panel, ints, i, Math.min(job.tasks, i + step));
           }
         }),
       );

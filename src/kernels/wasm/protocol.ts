@@ -39,6 +39,8 @@ export interface ConvJob {
   tasks: number;
   /** Tasks claimed at a time. */
   grain: number;
+  /** The transposed conv of the forward conv `desc` (convt_run_tasks), else that conv. */
+  transposed: boolean;
 }
 
 export type Job = { kind: 'conv'; job: ConvJob; panel: number; ints: number } | { kind: 'peak'; seconds: number };
@@ -61,9 +63,15 @@ export function runClaimed(ex: WasmExports, ctl: Int32Array, job: ConvJob, panel
     for (;;) {
       const begin = Atomics.add(ctl, NEXT, job.grain);
       if (begin >= job.tasks) return;
-      ex.conv_run_tasks(job.desc, job.x, job.wpack, job.bias, job.y, panel, ints, begin, Math.min(job.tasks, begin + job.grain));
+      runTasks(ex, job, panel, ints, begin, Math.min(job.tasks, begin + job.grain));
     }
   });
+}
+
+/** Runs tasks [begin, end) of a job on one instance. */
+export function runTasks(ex: WasmExports, job: Omit<ConvJob, 'grain'>, panel: number, ints: number, begin: number, end: number): void {
+  const run = job.transposed ? ex.convt_run_tasks : ex.conv_run_tasks;
+  run(job.desc, job.x, job.wpack, job.bias, job.y, panel, ints, begin, end);
 }
 
 /** Runs `body`, then puts the stack pointer back: a trap leaves it where the trapped frame had it. */
