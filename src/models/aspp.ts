@@ -183,6 +183,30 @@ export class SegmentationNet extends Module {
     }
   }
 
+  /**
+   * Copies another net's trained front end (weights and batch-norm statistics) into this one, and
+   * its 1x1 classifier too when both have one of the same shape (not across an ASPP head, whose
+   * classifier reads the ASPP's channels). For the two-stage training of Yu & Koltun 2016: train the
+   * front end, then put a context module on top. Returns the copied keys.
+   * @example withContext.loadFrontend(trainedFrontend)
+   */
+  loadFrontend(other: SegmentationNet): string[] {
+    if (!(other instanceof SegmentationNet)) throw new AtrousError('bad_argument', 'SegmentationNet.loadFrontend: expected a SegmentationNet');
+    const own = this.stateDict();
+    const dict: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(other.stateDict())) {
+      if (!k.startsWith('frontend.') && !k.startsWith('classifier.')) continue;
+      const mine = own[k];
+      if (mine === undefined || mine.shape.join() !== t.shape.join()) {
+        if (k.startsWith('frontend.')) throw new AtrousError('bad_argument', `SegmentationNet.loadFrontend: '${k}' is ${fmtShape(t.shape)} there but ${mine ? fmtShape(mine.shape) : 'absent'} here (different width or downsamples?)`);
+        continue;
+      }
+      dict[k] = t.dtype === mine.dtype ? t : t.to(mine.dtype);
+    }
+    this.loadStateDict(dict, { strict: false });
+    return Object.keys(dict);
+  }
+
   forward(x: Tensor): Tensor {
     if (x?.rank !== 4) throw new AtrousError('rank_mismatch', `SegmentationNet: expected x [N, C, H, W], got ${x ? fmtShape(x.shape) : String(x)}`);
     let h = x;

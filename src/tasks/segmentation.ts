@@ -35,6 +35,13 @@ export interface SegmentationTrainOptions {
   downsamples?: number;
   /** ASPP rates (head 'aspp'). Default [2, 4, 6]. */
   asppRates?: readonly number[];
+  /**
+   * Start from this net's trained front end (and classifier, where shapes match; see
+   * `SegmentationNet.loadFrontend`): the second stage of Yu & Koltun's two-stage training.
+   */
+  frontendFrom?: SegmentationNet;
+  /** Also score the test set before the first step (history entry epoch 0, loss NaN). Default false. */
+  evalAtStart?: boolean;
   /** Score the test set after every epoch (true) or only at the end. Default true. */
   evalEveryEpoch?: boolean;
   /** Canvases per forward pass when scoring. Default 64. */
@@ -59,6 +66,7 @@ export interface SegmentationProgress {
 
 /** One epoch of `history`. */
 export interface SegmentationEpoch {
+  /** 1-based; 0 is the score before training (`evalAtStart`). */
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   loss: number;
@@ -79,6 +87,8 @@ export interface SegmentationMetrics extends SegmentationScores {
   parameters: number;
   /** Mean training loss of the last epoch. */
   finalLoss: number;
+  /** Whether training started from another net's front end (`frontendFrom`). */
+  pretrainedFrontend: boolean;
 }
 
 function checkInt(name: string, v: number, min: number): number {
@@ -144,6 +154,7 @@ export function trainSegmentation(
 
   manualSeed(seed);
   const model = new SegmentationNet(train.classes, { head, width: opts.width, downsamples: opts.downsamples, asppRates: opts.asppRates });
+  if (opts.frontendFrom !== undefined) model.loadFrontend(opts.frontendFrom);
   const opt = new Adam(model.parameters(), { lr });
   const sched = new CosineAnnealingLR(opt, steps);
   const history: SegmentationEpoch[] = [];
@@ -152,6 +163,10 @@ export function trainSegmentation(
   // The last epoch is always scored, so these are set when the loop ends.
   let final: SegmentationScores | null = null;
   let evalSeconds = 0;
+  if (opts.evalAtStart === true) {
+    const s = evaluateSegmentation(model, test, evalBatch);
+    history.push({ epoch: 0, loss: NaN, testMeanIoU: s.meanIoU, testPixelAccuracy: s.pixelAccuracy, seconds: 0 });
+  }
   for (let epoch = 1; epoch <= epochs; epoch++) {
     model.train();
     const order = shuffledIndices(train.count, globalRng());
@@ -186,6 +201,7 @@ export function trainSegmentation(
     model,
     metrics: {
       ...final!, head, trainSeconds: trainMs / 1000, evalSeconds, steps, parameters: model.numParameters(), finalLoss: history[history.length - 1].loss,
+      pretrainedFrontend: opts.frontendFrom !== undefined,
     },
   };
 }

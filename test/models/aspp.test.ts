@@ -134,6 +134,22 @@ describe('SegmentationNet', () => {
     });
   });
 
+  it('loadFrontend copies the front end and batch-norm statistics, and the classifier where shapes match', () => {
+    manualSeed(1);
+    const a = new SegmentationNet(5, { head: 'frontend', width: 3 });
+    a.frontend[1].bn.runningMean!.data.fill(0.25);
+    manualSeed(2);
+    const b = new SegmentationNet(5, { head: 'context-identity', width: 3 });
+    const c = new SegmentationNet(5, { head: 'aspp', width: 3, asppChannels: 4 });
+    const keys = b.loadFrontend(a);
+    assert.ok(keys.includes('frontend.0.conv.weight') && keys.includes('frontend.1.bn.running_mean') && keys.includes('classifier.weight'));
+    assert.deepEqual(b.frontend[2].conv.weight!.data, a.frontend[2].conv.weight!.data);
+    assert.deepEqual(b.classifier.weight!.data, a.classifier.weight!.data);
+    assert.ok(b.frontend[1].bn.runningMean!.data.every((v) => v === 0.25));
+    assert.ok(!c.loadFrontend(a).includes('classifier.weight'), 'the ASPP classifier reads 4 channels, not 6');
+    assert.throws(() => new SegmentationNet(5, { width: 4 }).loadFrontend(a), (e: unknown) => e instanceof AtrousError && /different width/.test(e.message));
+  });
+
   it('gradcheckProjected (float64) through the whole net in x for the aspp and context heads', () => {
     for (const head of ['aspp', 'context-identity', 'frontend'] as const) {
       manualSeed(9);

@@ -72,6 +72,15 @@ describe('trainSegmentation', () => {
     assert.equal(run(), run());
   });
 
+  it('starts a second stage from a trained front end (frontendFrom), scoring before the first step', () => {
+    const stage1 = trainSegmentation({ head: 'frontend', data, epochs: 1, batchSize: 8, width: 2, seed: 5 }).model;
+    const { history, metrics, model } = trainSegmentation({ head: 'context-identity', data, epochs: 1, batchSize: 8, width: 2, seed: 6, frontendFrom: stage1, evalAtStart: true });
+    assert.deepEqual(history.map((h) => h.epoch), [0, 1]);
+    assert.ok(Number.isNaN(history[0].loss) && history[0].testMeanIoU >= 0);
+    assert.equal(metrics.pretrainedFrontend, true);
+    assert.notDeepEqual(model.frontend[0].conv.weight!.data, stage1.frontend[0].conv.weight!.data, 'trained on from there');
+  });
+
   it('refuses bad options', () => {
     assert.throws(() => trainSegmentation({ data, batchSize: 32 }), (e: unknown) => e instanceof AtrousError && /no full batch/.test(e.message));
     assert.throws(() => trainSegmentation({ data, head: 'deeplab' as never }), AtrousError);
