@@ -186,3 +186,27 @@ export { type CellContext, type CellFactory, hasStreamCell, type ModuleClass, re
 export { DelayLine } from './stream/delay-line.js';
 export { type DecodedWav, decodeWav, encodeWav, type EncodeWavOptions, type WavFormat } from './audio/wav.js';
 export { muLawDecode, muLawEncode, type Samples } from './audio/mulaw.js';
+
+// Segmentation (issue 5): ASPP and a small segmentation net, digit canvases, IDX files and
+// Fashion-MNIST, metrics and a training loop.
+export { ASPP, type AsppOptions, ConvBnReLU, SEGMENTATION_HEADS, type SegmentationHead, SegmentationNet, type SegmentationNetOptions } from './models/aspp.js';
+export {
+  type DigitCanvasOptions,
+  digitCanvases,
+  type DigitPlacement,
+  loadDigitCanvases,
+  type LoadDigitCanvasOptions,
+  segmentationBatch,
+  type SegmentationSet,
+} from './data/digit-canvas.js';
+export { decodeIdx, type IdxArray, type IdxType, readIdx } from './data/idx.js';
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './data/fashion-mnist.js';
+export { confusionMatrix, meanIoU, pixelAccuracy, predictClasses, type SegmentationScores, segmentationScores } from './tasks/segmentation-metrics.js';
+export {
+  evaluateSegmentation,
+  type SegmentationEpoch,
+  type SegmentationMetrics,
+  type SegmentationProgress,
+  type SegmentationTrainOptions,
+  trainSegmentation,
+} from './tasks/segmentation.js';
