@@ -1,6 +1,7 @@
 import { Conv1d, Conv2d, Conv3d } from '../nn/conv.js';
 import type { Module } from '../nn/module.js';
 import type { RfLayer } from '../shape/receptive-field.js';
+import { ASPP } from './aspp.js';
 import { ContextModule } from './context-module.js';
 import { DilatedClassifier } from './dilated-classifier.js';
 import { TCNRegressor } from './tcn.js';
@@ -51,6 +52,13 @@ export const MODEL_FAMILIES: Record<string, ModelFamily> = {
     title: 'WaveNet-style stack: 30 gated layers (dilations 1..512, 3 cycles), 64 residual and 64 skip channels, 256 μ-law classes',
     source: 'van den Oord et al. 2016, "WaveNet: a generative model for raw audio"',
     build: () => new WaveNet({ residualChannels: 64, skipChannels: 64, classes: 256, layersPerCycle: 10, cycles: 3 }),
+  },
+  aspp: {
+    title: 'ASPP head, 256 → 256 channels: a 1x1 branch, 3x3 branches at rates 6, 12 and 18, image pooling, 1x1 projection',
+    source: 'Chen et al. 2017, "Rethinking atrous convolution for semantic image segmentation" (DeepLab v3)',
+    build: () => new ASPP(256, 256),
+    // Parallel branches: one output's field is the widest branch's (image pooling aside, which sees everything).
+    rfLayers: () => [{ kernel: 3, dilation: 18 }],
   },
   digits: {
     title: 'the dilated digit classifier of `atrous demo` (3x3 stem, stride-2 conv, residual blocks at dilations 1 and 3)',
