@@ -3,7 +3,8 @@ import { geometry3d } from './ref/geometry3d.js';
 
 /**
  * A transposed conv rewritten as a forward conv, so every fast forward kernel also serves
- * transposed convs (and, later, the input gradient of a conv):
+ * transposed convs (and input gradients) where no stride-phase kernel does (registry.ts: a backend
+ * without one, or strides past its phase limit):
  *
  *   convT(x, w; s, d, pads pb/pa, outputPadding op)
  *     = conv(upsample_s(x), flip(wᵀ); stride 1, dilation d, pads d·(k−1) − pb, d·(k−1) − pa + op)

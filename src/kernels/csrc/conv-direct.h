@@ -323,20 +323,23 @@ struct DirectConv {
     *nblk = nb;
     if (ntaps == 0) return 0;
     // Rows per block: the task's (plus the taps' reach when flat); rows past the task's are zero.
+    // Filled channel by channel, in panel order: the panel is written sequentially, and each
+    // channel's input rows are read close together.
     const int brows = min_int(rows, nrows) + reachH;
-    for (int slot = 0; slot < nphW; slot++) {
-      // Panel column j of this W phase reads input column base + j·sW: inside for j in [lo, hi).
-      const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
-      const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
-      const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
+    for (int c = 0; c < cinG; c++) {
+      const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
       for (int b = 0; b < nb; b++) {
+        const float* xd = xc + static_cast<size_t>(blk[2 * b]) * d.H * d.W;
         // Block row i reads input row (oh0 + i)·sH + offset: inside for i in [i0, i1).
         const int off = oh0 * d.sH + blk[2 * b + 1];
         const int i0 = clamp_int(ceil_div(-off, d.sH), 0, brows);
         const int i1 = clamp_int(ceil_div(d.H - off, d.sH), i0, brows);
-        for (int c = 0; c < cinG; c++) {
-          const float* xd = x + ((static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D + blk[2 * b]) * d.H * d.W;
-          float* dst = panel + (static_cast<size_t>(c) * nb + b) * nphW * area + static_cast<size_t>(slot) * area;
+        for (int slot = 0; slot < nphW; slot++) {
+          // Panel column j of this W phase reads input column base + j·sW: inside for j in [lo, hi).
+          const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
+          const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
+          const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
+          float* dst = panel + ((static_cast<size_t>(c) * nb + b) * nphW + slot) * area;
           int j = 0;
           for (const int end = i0 * seg; j < end; j++) dst[j] = 0.0f;
           for (int i = i0; i < i1; i++, j += seg) {
