@@ -210,3 +210,28 @@ export {
   type SegmentationTrainOptions,
   trainSegmentation,
 } from './tasks/segmentation.js';
+
+// Audio generation (issue 6): the synthesized tone task, sampling from a WaveNet, pitch and the judge.
+export {
+  cropBatch,
+  evaluateTones,
+  renderMelody,
+  TONES_DEFAULTS,
+  TONES_MELODY,
+  TONES_MODEL_DEFAULTS,
+  TONES_NOTE_SAMPLES,
+  TONES_SAMPLE_RATE,
+  type ToneNote,
+  type ToneRenderOptions,
+  type TonesDataset,
+  tonesDataset,
+  type TonesEvalRecord,
+  type TonesHooks,
+  type TonesRun,
+  type TonesTrainOptions,
+  trainTones,
+} from './tasks/tones.js';
+export { generateAudio, type GenerateAudioOptions, type GeneratedAudio } from './tasks/generate-audio.js';
+export { type AudioJudgement, formatJudgement, judgeAudio, type JudgeOptions, nearestNote, whiteNoise } from './tasks/audio-judge.js';
+export { centsBetween, detectPitch, type PitchFrame, type PitchOptions, pitchTrack, type PitchTrackOptions, spectrogram } from './audio/pitch.js';
+export { pitchMapPng, type PitchMapOptions, type PitchPanel } from './plot/pitch-map.js';

@@ -6,6 +6,7 @@ import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { registerExplain } from './explain.js';
 import { formatError } from './fail.js';
+import { registerGenerate } from './generate.js';
 import { registerInfo } from './info.js';
 import { registerRf } from './rf.js';
 import { registerShape } from './shape.js';
@@ -22,7 +23,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 const program = new Command()
   .name('atrous')
-  .description('Dilated (atrous) convolutional networks: train and evaluate them on shipped data, output shapes, receptive fields, a worked example, and which kernels run.')
+  .description('Dilated (atrous) convolutional networks: train and evaluate them on shipped data, generate audio, output shapes, receptive fields, a worked example, and which kernels run.')
   .version(pkg.version)
   .configureOutput({
     // commander's usage errors in the library's format, so every user error reads alike.
@@ -37,6 +38,7 @@ registerInfo(program);
 registerTrain(program);
 registerEval(program);
 registerDemo(program);
+registerGenerate(program);
 
 // `atrous rf ... | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

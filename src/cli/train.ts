@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { AtrousError } from '../errors.js';
 import { DIGITS_DEFAULTS } from '../tasks/digits.js';
+import { TONES_DEFAULTS } from '../tasks/tones.js';
 import { describeFiles, runDigits } from './digits-run.js';
 import { parseInteger, parseList } from './parse.js';
+import { describeTonesFiles, runTones } from './tones-run.js';
 
 function parseRate(v: string, flag: string): number {
   const x = Number(v);
@@ -14,28 +16,39 @@ function parseRate(v: string, flag: string): number {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('Train a dilated network on data the package ships (task: digits), with a progress bar; Ctrl-C stops and saves.')
-    .argument('<task>', 'digits: the dilated classifier on the 10,000 shipped digits (first 80% of each class train)')
-    .option('--epochs <n>', 'passes over the training set', String(DIGITS_DEFAULTS.epochs))
-    .option('--batch <n>', 'examples per step', String(DIGITS_DEFAULTS.batch))
-    .option('--lr <rate>', 'peak learning rate (Adam, warm-up then cosine)', String(DIGITS_DEFAULTS.lr))
+    .description('Train a dilated network on data the package ships or makes (task: digits, tones), with a progress bar; Ctrl-C stops and saves.')
+    .argument('<task>', 'digits: the dilated classifier on the 10,000 shipped digits (first 80% of each class train); tones: a WaveNet on a synthesized 8 kHz melody (for atrous generate audio)')
+    .option('--epochs <n>', `digits: passes over the training set (default ${DIGITS_DEFAULTS.epochs})`)
+    .option('--batch <n>', `examples (digits, default ${DIGITS_DEFAULTS.batch}) or audio crops (tones, default ${TONES_DEFAULTS.batch}) per step`)
+    .option('--crop <n>', `tones: samples per crop (default ${TONES_DEFAULTS.crop})`)
+    .option('--lr <rate>', `peak learning rate (Adam, warm-up then cosine; digits ${DIGITS_DEFAULTS.lr}, tones ${TONES_DEFAULTS.lr})`)
     .option('--threads <n>', 'kernel threads (default: all cores)')
-    .option('--seed <n>', 'fixes init, data order and augmentation', String(DIGITS_DEFAULTS.seed))
-    .option('--channels <n>', 'width of the network', '32')
-    .option('--dilations <list>', 'one residual block per dilation', '1,3')
-    .option('--out <dir>', 'output folder (default runs/digits-<time>)')
-    .option('--steps <n>', 'stop after this many steps in all (a quick check)')
+    .option('--seed <n>', 'fixes init, data order and augmentation', '1')
+    .option('--channels <n>', 'digits: width of the network', '32')
+    .option('--dilations <list>', 'digits: one residual block per dilation', '1,3')
+    .option('--out <dir>', 'output folder (default runs/<task>-<time>)')
+    .option('--steps <n>', `stop after this many steps in all (digits: a quick check; tones: the run's length, default ${TONES_DEFAULTS.steps})`)
     .action(async (task: string, o: Record<string, string | undefined>) => {
-      if (task !== 'digits') throw new AtrousError('bad_argument', `train: unknown task '${task}'; available: digits`);
+      const int = (flag: string, v: string | undefined) => (v === undefined ? undefined : parseInteger(v, flag));
+      const threads = int('--threads', o.threads);
+      const seed = parseInteger(o.seed!, '--seed');
+      const lr = o.lr === undefined ? undefined : parseRate(o.lr, '--lr');
+      if (task === 'tones') {
+        const { run, files } = await runTones({ steps: int('--steps', o.steps), batch: int('--batch', o.batch), crop: int('--crop', o.crop), lr, seed, threads, out: o.out });
+        const last = run.history.at(-1);
+        process.stdout.write(`${run.stopped ? 'stopped early: ' : ''}held-out loss ${last?.validLoss.toFixed(4) ?? '?'} nats per sample (uniform guess: ${Math.log(256).toFixed(4)}) after ${run.seconds.toFixed(1)} s\n${describeTonesFiles(files)}\n`);
+        return;
+      }
+      if (task !== 'digits') throw new AtrousError('bad_argument', `train: unknown task '${task}'; available: digits, tones`);
       const { run, files } = await runDigits({
-        epochs: parseInteger(o.epochs!, '--epochs'),
-        batch: parseInteger(o.batch!, '--batch'),
-        lr: parseRate(o.lr!, '--lr'),
-        seed: parseInteger(o.seed!, '--seed'),
-        threads: o.threads === undefined ? undefined : parseInteger(o.threads, '--threads'),
+        epochs: int('--epochs', o.epochs) ?? DIGITS_DEFAULTS.epochs,
+        batch: int('--batch', o.batch) ?? DIGITS_DEFAULTS.batch,
+        lr: lr ?? DIGITS_DEFAULTS.lr,
+        seed,
+        threads,
         model: { channels: parseInteger(o.channels!, '--channels'), dilations: parseList(o.dilations!, '--dilations') },
         out: o.out,
-        maxSteps: o.steps === undefined ? undefined : parseInteger(o.steps, '--steps'),
+        maxSteps: int('--steps', o.steps),
       });
       process.stdout.write(`${run.stopped ? 'stopped early: ' : ''}test accuracy ${(100 * run.test.accuracy).toFixed(2)}% after ${run.seconds.toFixed(1)} s\n${describeFiles(files)}\n`);
     });
