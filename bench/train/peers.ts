@@ -35,8 +35,8 @@ export function runTorch(python: string, steps: number, threads: number[]): Torc
 
 /** What tfjs says when asked for the gradients a dilated training step needs. */
 export async function probeTfjs(): Promise<{ backend: string; what: string; error: string }[]> {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
+  // The union package: tfjs-core's Node bundle alone registers no gradients at all.
+  const tf = await import('@tensorflow/tfjs');
   const out: { backend: string; what: string; error: string }[] = [];
   const attempt = async (backend: string, what: string, fn: () => void) => {
     try {
@@ -48,8 +48,8 @@ export async function probeTfjs(): Promise<{ backend: string; what: string; erro
       out.push({ backend, what, error: e instanceof Error ? e.message : String(e) });
     }
   };
-  type T3 = import('@tensorflow/tfjs-core').Tensor3D;
-  type T4 = import('@tensorflow/tfjs-core').Tensor4D;
+  type T3 = import('@tensorflow/tfjs').Tensor3D;
+  type T4 = import('@tensorflow/tfjs').Tensor4D;
   const dilated = () => tf.grads((a, b) => tf.sum(tf.conv1d(a as T3, b as T3, 1, 'valid', 'NWC', 4)))([tf.ones([1, 16, 2]), tf.ones([2, 2, 2])]);
   await attempt('cpu', 'gradient of conv1d with dilation 4 (the TCN / WaveNet step)', dilated);
   try {
