@@ -147,6 +147,7 @@ export { AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool, GlobalMaxPool, 
 export { TCN, TCNRegressor, type TcnOptions, TemporalBlock } from './models/tcn.js';
 export { CONTEXT_DILATIONS, ContextModule, type ContextModuleOptions } from './models/context-module.js';
 export { DilatedClassifier, type DilatedClassifierOptions, DilatedResidualBlock } from './models/dilated-classifier.js';
+export { type DilationSchedule, dilationSchedule } from './models/dilation-schedule.js';
 
 // Data the package ships.
 export { type BatchOptions, imageBatch, type ImageSet, shuffledIndices } from './data/image-set.js';
