@@ -66,7 +66,7 @@ describe('atrous generate audio', () => {
     assert.ok(isUserError(cli('generate', 'audio', '--seconds', 'long'), 'bad_argument'));
     const other = join(dir, 'other.safetensors');
     await new WaveNet({ layersPerCycle: 1, cycles: 1 }).save(other);
-    const c = cli('generate', 'audio', '--checkpoint', other);
+    const c = cli('generate', 'audio', '--checkpoint', other, '--out', join(dir, 'never.wav'));
     assert.ok(isUserError(c, 'bad_file'), c.stderr);
     assert.match(c.stderr, /not a tone-model checkpoint/);
   });
