@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { setThreads } from '../kernels/registry.js';
 import { chartsPng } from '../plot/line-chart.js';
 import { confusionPng } from '../plot/heatmap.js';
 import { receptiveFieldPng } from '../plot/receptive-field-map.js';
 import { loadDigits } from '../data/digits.js';
 import { type DigitsRun, type DigitsTrainOptions, trainDigits } from '../tasks/digits.js';
+import { defaultRunDir, progressBar, smooth, withCtrlC } from './run-support.js';
 
 /** Where a run writes, and what it wrote. */
 export interface RunFiles {
@@ -18,11 +18,6 @@ export interface RunFiles {
   receptiveField?: string;
 }
 
-/** Default output folder: runs/<task>-<UTC timestamp> under the current directory. */
-export function defaultRunDir(task: string): string {
-  return resolve('runs', `${task}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-}
-
 /**
  * Trains the digit classifier with a progress bar (step, loss, accuracy, examples/s, ETA), stops
  * cleanly on Ctrl-C (the current step finishes, then everything is saved), and writes the
@@ -32,46 +27,30 @@ export async function runDigits(opts: DigitsTrainOptions & { threads?: number; o
   if (opts.threads !== undefined) setThreads(opts.threads);
   const dir = resolve(opts.out ?? defaultRunDir('digits'));
   mkdirSync(dir, { recursive: true });
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130); // a second Ctrl-C does not wait
-    stop = true;
-    process.stderr.write('\nstopping after this step; saving what there is (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
-  const bar = new cliProgress.SingleBar(
-    {
-      format: 'train digits |{bar}| {percentage}% | step {value}/{total} | epoch {epoch} | loss {loss} | acc {acc} | {eps} ex/s | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-      noTTYOutput: true,
-      notTTYSchedule: 10_000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = progressBar('train digits |{bar}| {percentage}% | step {value}/{total} | epoch {epoch} | loss {loss} | acc {acc} | {eps} ex/s | ETA {eta_formatted}');
   let started = false;
-  let run: DigitsRun;
-  try {
-    run = await trainDigits(opts, {
-      shouldStop: () => stop,
-      onStep: (s) => {
-        const payload = { epoch: s.epoch, loss: s.loss.toFixed(4), acc: (100 * s.accuracy).toFixed(1) + '%', eps: Math.round(s.examplesPerSecond) };
-        if (!started) {
-          bar.start(s.steps, 0, payload);
-          started = true;
-        }
-        bar.update(s.step, payload);
-      },
-      onEpoch: (e) => {
-        bar.stop();
-        started = false;
-        process.stdout.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, train acc ${(100 * e.trainAccuracy).toFixed(2)}%, test loss ${e.testLoss.toFixed(4)}, test acc ${(100 * e.testAccuracy).toFixed(2)}% (${e.seconds.toFixed(1)} s)\n`);
-      },
-    });
-  } finally {
-    if (started) bar.stop();
-    process.off('SIGINT', onSigint);
-  }
+  const run = await withCtrlC(async (stopped) => {
+    try {
+      return await trainDigits(opts, {
+        shouldStop: stopped,
+        onStep: (s) => {
+          const payload = { epoch: s.epoch, loss: s.loss.toFixed(4), acc: (100 * s.accuracy).toFixed(1) + '%', eps: Math.round(s.examplesPerSecond) };
+          if (!started) {
+            bar.start(s.steps, 0, payload);
+            started = true;
+          }
+          bar.update(s.step, payload);
+        },
+        onEpoch: (e) => {
+          bar.stop();
+          started = false;
+          process.stdout.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, train acc ${(100 * e.trainAccuracy).toFixed(2)}%, test loss ${e.testLoss.toFixed(4)}, test acc ${(100 * e.testAccuracy).toFixed(2)}% (${e.seconds.toFixed(1)} s)\n`);
+        },
+      });
+    } finally {
+      if (started) bar.stop();
+    }
+  });
   const files: RunFiles = {
     dir,
     checkpoint: join(dir, 'model.safetensors'),
@@ -111,16 +90,6 @@ export async function runDigits(opts: DigitsTrainOptions & { threads?: number; o
     writeFileSync(files.receptiveField, receptiveFieldPng(run.model, images, 28, 28, 'WHAT ONE FEATURE OF THE LAST LAYER SEES').png);
   }
   return { run, files };
-}
-
-/** A moving average over `k` points, so the per-step loss curve is readable. */
-function smooth(points: [number, number][], k: number): [number, number][] {
-  return points.map(([x], i) => {
-    const from = Math.max(0, i - k + 1);
-    let s = 0;
-    for (let j = from; j <= i; j++) s += points[j][1];
-    return [x, s / (i - from + 1)];
-  });
 }
 
 export function describeFiles(files: RunFiles): string {

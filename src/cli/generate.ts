@@ -10,9 +10,9 @@ import { type AudioJudgement, formatJudgement, judgeAudio, whiteNoise } from '..
 import { generateAudio, type GeneratedAudio } from '../tasks/generate-audio.js';
 import { renderMelody, TONES_DEFAULTS, TONES_MELODY, TONES_SAMPLE_RATE } from '../tasks/tones.js';
 import { manualSeed } from '../tensor/random.js';
-import { defaultRunDir } from './digits-run.js';
 import { parseInteger } from './parse.js';
-import { describeTonesFiles, progressBar, runTones, TONES_FORMAT, withCtrlC } from './tones-run.js';
+import { defaultRunDir, progressBar, withCtrlC } from './run-support.js';
+import { describeTonesFiles, runTones, TONES_FORMAT } from './tones-run.js';
 
 function parseNumber(v: string, flag: string, min: number, minIncluded: boolean): number {
   const x = Number(v);

@@ -1,10 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { setThreads } from '../kernels/registry.js';
 import { chartsPng } from '../plot/line-chart.js';
 import { TONES_MELODY, TONES_SAMPLE_RATE, type TonesRun, type TonesTrainOptions, trainTones } from '../tasks/tones.js';
-import { defaultRunDir } from './digits-run.js';
+import { defaultRunDir, progressBar, smooth, withCtrlC } from './run-support.js';
 
 /** Where a tones run writes. */
 export interface TonesFiles {
@@ -16,33 +15,6 @@ export interface TonesFiles {
 
 /** The checkpoint's `metadata.format`, checked by `atrous generate audio --checkpoint`. */
 export const TONES_FORMAT = 'atrous-tones-v1';
-
-/**
- * Runs `fn` with Ctrl-C turned into a polite stop: the first press sets the flag `fn` polls (the
- * current step finishes, then the caller saves), a second quits at once.
- */
-export async function withCtrlC<T>(fn: (stopped: () => boolean) => Promise<T>): Promise<T> {
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nstopping after this step; saving what there is (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(() => stop);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
-
-/** A progress bar on stderr in the CLI's style (also in a log when stderr is not a terminal). */
-export function progressBar(format: string): cliProgress.SingleBar {
-  return new cliProgress.SingleBar(
-    { format, hideCursor: true, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10_000 },
-    cliProgress.Presets.shades_classic,
-  );
-}
 
 /**
  * Trains the tone WaveNet with a progress bar (step, loss, samples/s, ETA), stops cleanly on
@@ -97,16 +69,6 @@ export async function runTones(opts: TonesTrainOptions & { threads?: number; out
     },
   ]));
   return { run, files };
-}
-
-/** A moving average over `k` points, so the per-step loss curve is readable. */
-function smooth(points: [number, number][], k: number): [number, number][] {
-  return points.map(([x], i) => {
-    const from = Math.max(0, i - k + 1);
-    let s = 0;
-    for (let j = from; j <= i; j++) s += points[j][1];
-    return [x, s / (i - from + 1)];
-  });
 }
 
 /** The files of a tones run, one per line, for the CLI's report. */
