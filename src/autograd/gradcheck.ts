@@ -54,6 +54,31 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
+ * What both checks share: the forward without recording, a random output cotangent v (drawn first
+ * from the seeded generator), the analytic v·J per input, and a tally of the comparisons.
+ */
+function setUp(op: string, fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions) {
+  checkInputs(op, inputs);
+  const { atol = 1e-6, rtol = 1e-4, seed = 1 } = opts;
+  const rng = new Rng(seed);
+  const f = (xs: Tensor[]) => noGrad(() => fn(...xs));
+  const v = randomLike(f(inputs.map((t) => t.detach())), rng);
+  const grads = analytic(fn, inputs, v);
+  let maxError = 0;
+  let failure: string | undefined;
+  /** Records one analytic/numeric pair; the first failure's description is kept. */
+  const compare = (analyticValue: number, numeric: number, where: string): void => {
+    const err = Math.abs(analyticValue - numeric);
+    maxError = Math.max(maxError, err);
+    if (failure === undefined && !(err <= atol + rtol * Math.abs(numeric))) {
+      failure = `${where}: analytic ${analyticValue}, numeric ${numeric}`;
+    }
+  };
+  const result = (): GradcheckResult => (failure === undefined ? { ok: true, maxError } : { ok: false, maxError, failure });
+  return { rng, f, v, grads, compare, result };
+}
+
+/**
  * Checks the backward rules under `fn` against central differences in float64, for every coordinate
  * of every input that has `requiresGrad`: with a random cotangent v on the output, the analytic
  * v·J (from `backward(v)`) must match (v·f(x+εe) − v·f(x−εe)) / 2ε. Keep inputs away from kinks
@@ -61,15 +86,8 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * @example gradcheck((a, b) => mul(a, b), [randn([3], { dtype: 'float64' }).requiresGrad_(), b]).ok
  */
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
-  checkInputs('gradcheck', inputs);
-  const { eps = 1e-6, atol = 1e-6, rtol = 1e-4, seed = 1 } = opts;
-  const rng = new Rng(seed);
-  const f = (xs: Tensor[]) => noGrad(() => fn(...xs));
-  const y0 = f(inputs.map((t) => t.detach()));
-  const v = randomLike(y0, rng);
-  const grads = analytic(fn, inputs, v);
-  let maxError = 0;
-  let failure: string | undefined;
+  const { eps = 1e-6 } = opts;
+  const { f, v, grads, compare, result } = setUp('gradcheck', fn, inputs, opts);
   inputs.forEach((t, k) => {
     const g = grads[k];
     if (g === null) return;
@@ -82,15 +100,10 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
       x[i] = x0 - eps;
       const minus = dot(v.data, f(xs).data);
       x[i] = x0;
-      const numeric = (plus - minus) / (2 * eps);
-      const err = Math.abs(g.data[i] - numeric);
-      maxError = Math.max(maxError, err);
-      if (failure === undefined && !(err <= atol + rtol * Math.abs(numeric))) {
-        failure = `input ${k} [${i}]: analytic ${g.data[i]}, numeric ${numeric}`;
-      }
+      compare(g.data[i], (plus - minus) / (2 * eps), `input ${k} [${i}]`);
     }
   });
-  return failure === undefined ? { ok: true, maxError } : { ok: false, maxError, failure };
+  return result();
 }
 
 /**
@@ -98,15 +111,8 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
  * (v·f(x+εu) − v·f(x−εu)) / 2ε, a few directions per input.
  */
 export function gradcheckProjected(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
-  checkInputs('gradcheckProjected', inputs);
-  const { eps = 1e-6, atol = 1e-6, rtol = 1e-4, seed = 1, directions = 3 } = opts;
-  const rng = new Rng(seed);
-  const f = (xs: Tensor[]) => noGrad(() => fn(...xs));
-  const y0 = f(inputs.map((t) => t.detach()));
-  const v = randomLike(y0, rng);
-  const grads = analytic(fn, inputs, v);
-  let maxError = 0;
-  let failure: string | undefined;
+  const { eps = 1e-6, directions = 3 } = opts;
+  const { rng, f, v, grads, compare, result } = setUp('gradcheckProjected', fn, inputs, opts);
   inputs.forEach((t, k) => {
     const g = grads[k];
     if (g === null) return;
@@ -117,14 +123,8 @@ export function gradcheckProjected(fn: (...xs: Tensor[]) => Tensor, inputs: read
         for (let i = 0; i < x.length; i++) x[i] = t.data[i] + sign * eps * u.data[i];
         return dot(v.data, f(inputs.map((w, j) => (j === k ? new Tensor(x, w.shape) : w.detach()))).data);
       };
-      const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
-      const exact = dot(g.data, u.data);
-      const err = Math.abs(exact - numeric);
-      maxError = Math.max(maxError, err);
-      if (failure === undefined && !(err <= atol + rtol * Math.abs(numeric))) {
-        failure = `input ${k} direction ${r}: analytic ${exact}, numeric ${numeric}`;
-      }
+      compare(dot(g.data, u.data), (shifted(1) - shifted(-1)) / (2 * eps), `input ${k} direction ${r}`);
     }
   });
-  return failure === undefined ? { ok: true, maxError } : { ok: false, maxError, failure };
+  return result();
 }
