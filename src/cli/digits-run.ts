@@ -4,7 +4,6 @@ import { setThreads } from '../kernels/registry.js';
 import { chartsPng } from '../plot/line-chart.js';
 import { confusionPng } from '../plot/heatmap.js';
 import { receptiveFieldPng } from '../plot/receptive-field-map.js';
-import { loadDigits } from '../data/digits.js';
 import { type DigitsRun, type DigitsTrainOptions, trainDigits } from '../tasks/digits.js';
 import { defaultRunDir, progressBar, smooth, withCtrlC } from './run-support.js';
 
@@ -80,7 +79,7 @@ export async function runDigits(opts: DigitsTrainOptions & { threads?: number; o
   ]));
   writeFileSync(files.confusion, confusionPng(run.test.confusion, `TEST DIGITS: ${pct(run.test.accuracy).toFixed(2)}% CORRECT`));
   if (opts.receptiveField !== false) {
-    const { test } = loadDigits();
+    const test = run.testSet;
     // A 7 first, then 63 more test digits for the average.
     const i = Array.from(test.labels).indexOf(7);
     const images = new Float32Array(64 * 784);

@@ -54,6 +54,8 @@ export interface DigitsRun {
   stopped: boolean;
   seconds: number;
   test: { accuracy: number; loss: number; confusion: number[][] };
+  /** The held-out digits the run was tested on (so callers need not load them again). */
+  testSet: ImageSet;
 }
 
 export const DIGITS_DEFAULTS = { epochs: 4, batch: 64, lr: 3e-3, seed: 1, shift: 2, maxSteps: Infinity } as const;
@@ -161,5 +163,5 @@ export async function trainDigits(opts: DigitsTrainOptions = {}, hooks: DigitsHo
     if (last) break;
   }
   const final = evaluateClassifier(model, test);
-  return { model, options: o, history, steps: losses, stopped, seconds: (performance.now() - t0) / 1000, test: final };
+  return { model, options: o, history, steps: losses, stopped, seconds: (performance.now() - t0) / 1000, test: final, testSet: test };
 }
