@@ -172,7 +172,7 @@ struct DirectConv {
   Count scratch_ints() const {
     const Count taps = static_cast<Count>(d.KD) * d.KH;
     const Count tiles = rows > 1 ? static_cast<Count>(chunk / kColBlock + 1) : 1;
-    return 4 * taps + 2 * static_cast<Count>(max_blocks()) + tiles * (1 + 2 * taps * d.KW);
+    return panel_ints() + tiles * (1 + 2 * taps * d.KW);
   }
   Count packed_floats() const { return static_cast<Count>(d.groups) * blocks * cinG * K * MR; }
 
@@ -214,7 +214,7 @@ struct DirectConv {
     int* taps = ints;                          // per tap: (kd, kh) index, offset in a channel's panel
     int* tap_rows = taps + 2 * d.KD * d.KH;    // per tap: first and last + 1 task row it reads inside the input
     int* blk = tap_rows + 2 * d.KD * d.KH;     // per block: input depth, then row offset (see build_panel)
-    int* lists = blk + 2 * max_blocks();       // per tile (one list when rows = 1): count, then its products
+    int* lists = blk + 4 * max_blocks() + 3 * nphW;  // per tile (one list when rows = 1): count, then its products
     int nblk = 0;
     const int ntaps = build_panel(n, g, od, oh0, nrows, ow0, x, panel, taps, tap_rows, blk, &nblk);
     // The micro-kernel walks one flat list of (panel offset, packed-weight offset) per product of a
@@ -277,15 +277,17 @@ struct DirectConv {
     int* blk = tap_rows + 2 * d.KD * d.KH;
     return build_panel(n, g, od, oh0, min_int(rows, d.OH - oh0), 0, x, panel, taps, tap_rows, blk, nblk);
   }
-  Count panel_ints() const { return 4 * static_cast<Count>(d.KD) * d.KH + 2 * static_cast<Count>(max_blocks()); }
+  // Tap lists (4 per tap), block list (4 per block) and column ranges (3 per W phase).
+  Count panel_ints() const { return 4 * static_cast<Count>(d.KD) * d.KH + 4 * static_cast<Count>(max_blocks()) + 3 * nphW; }
   size_t channel_stride(int nblk) const { return static_cast<size_t>(nblk) * nphW * area; }
   int kw_offset(int kw) const { return (kw % periodW) * area + kw * d.dW / d.sW; }
 
  private:
-  // Lists the panel's blocks in `blk` (input depth and row offset: block row i reads input row
-  // (oh0 + i)·sH + offset) and fills them; lists the taps that read inside the input for some row
-  // of the task in `taps` (tap index, offset in a channel's panel) and `tap_rows` (first and
-  // last + 1 such row). Returns the tap count.
+  // Lists the panel's blocks in `blk` (4 ints each: input depth, row offset — block row i reads
+  // input row (oh0 + i)·sH + offset — and the range of rows inside the input), followed by each
+  // W phase's column range (3 ints), and fills them; lists the taps that read inside the input
+  // for some row of the task in `taps` (tap index, offset in a channel's panel) and `tap_rows`
+  // (first and last + 1 such row). Returns the tap count.
   int build_panel(int n, int g, int od, int oh0, int nrows, int ow0, const float* x, float* panel, int* taps,
                   int* tap_rows, int* blk, int* nblk) const {
     int ntaps = 0, nb = 0;
@@ -295,8 +297,8 @@ struct DirectConv {
       const int first = nb;
       if (flat) {
         for (int s = 0; s < nphH; s++) {
-          blk[2 * nb] = id;
-          blk[2 * nb + 1] = static_cast<int>(static_cast<long long>(s) * d.dH % d.sH) - d.pH;
+          blk[4 * nb] = id;
+          blk[4 * nb + 1] = static_cast<int>(static_cast<long long>(s) * d.dH % d.sH) - d.pH;
           nb++;
         }
       }
@@ -312,8 +314,8 @@ struct DirectConv {
         if (flat) {
           taps[2 * ntaps + 1] = ((first + kh % periodH) * nphW * area) + (kh * d.dH / d.sH) * seg;
         } else {
-          blk[2 * nb] = id;
-          blk[2 * nb + 1] = kh * d.dH - d.pH;
+          blk[4 * nb] = id;
+          blk[4 * nb + 1] = kh * d.dH - d.pH;
           taps[2 * ntaps + 1] = nb * nphW * area;
           nb++;
         }
@@ -323,22 +325,31 @@ struct DirectConv {
     *nblk = nb;
     if (ntaps == 0) return 0;
     // Rows per block: the task's (plus the taps' reach when flat); rows past the task's are zero.
+    const int brows = min_int(rows, nrows) + reachH;
+    // Block row i reads input row (oh0 + i)·sH + offset: inside for i in [i0, i1), kept with the block.
+    for (int b = 0; b < nb; b++) {
+      const int off = oh0 * d.sH + blk[4 * b + 1];
+      blk[4 * b + 1] = off;
+      blk[4 * b + 2] = clamp_int(ceil_div(-off, d.sH), 0, brows);
+      blk[4 * b + 3] = clamp_int(ceil_div(d.H - off, d.sH), blk[4 * b + 2], brows);
+    }
+    // Panel column j of W phase `slot` reads input column base + j·sW: inside for j in [lo, hi).
+    int* cols = blk + 4 * nb;
+    for (int slot = 0; slot < nphW; slot++) {
+      const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
+      cols[3 * slot] = base;
+      cols[3 * slot + 1] = clamp_int(ceil_div(-base, d.sW), 0, seg);
+      cols[3 * slot + 2] = clamp_int(ceil_div(d.W - base, d.sW), cols[3 * slot + 1], seg);
+    }
     // Filled channel by channel, in panel order: the panel is written sequentially, and each
     // channel's input rows are read close together.
-    const int brows = min_int(rows, nrows) + reachH;
     for (int c = 0; c < cinG; c++) {
       const float* xc = x + (static_cast<size_t>(n) * d.Cin + g * cinG + c) * d.D * d.H * d.W;
       for (int b = 0; b < nb; b++) {
-        const float* xd = xc + static_cast<size_t>(blk[2 * b]) * d.H * d.W;
-        // Block row i reads input row (oh0 + i)·sH + offset: inside for i in [i0, i1).
-        const int off = oh0 * d.sH + blk[2 * b + 1];
-        const int i0 = clamp_int(ceil_div(-off, d.sH), 0, brows);
-        const int i1 = clamp_int(ceil_div(d.H - off, d.sH), i0, brows);
+        const float* xd = xc + static_cast<size_t>(blk[4 * b]) * d.H * d.W;
+        const int off = blk[4 * b + 1], i0 = blk[4 * b + 2], i1 = blk[4 * b + 3];
         for (int slot = 0; slot < nphW; slot++) {
-          // Panel column j of this W phase reads input column base + j·sW: inside for j in [lo, hi).
-          const int base = ow0 * d.sW + static_cast<int>(static_cast<long long>(slot) * d.dW % d.sW) - d.pW;
-          const int lo = clamp_int(ceil_div(-base, d.sW), 0, seg);
-          const int hi = clamp_int(ceil_div(d.W - base, d.sW), lo, seg);
+          const int base = cols[3 * slot], lo = cols[3 * slot + 1], hi = cols[3 * slot + 2];
           float* dst = panel + ((static_cast<size_t>(c) * nb + b) * nphW + slot) * area;
           int j = 0;
           for (const int end = i0 * seg; j < end; j++) dst[j] = 0.0f;
