@@ -202,6 +202,10 @@ export {
 } from './data/digit-canvas.js';
 export { decodeIdx, type IdxArray, type IdxType, readIdx } from './data/idx.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './data/fashion-mnist.js';
+export {
+  type ClassifierHooks, type ClassifierRun, DIGITS_DEFAULTS, type EpochRecord, evaluateClassifier, FASHION_DEFAULTS, type ImageDataset,
+  type ImageTrainOptions, loadImageDataset, trainImageClassifier,
+} from './tasks/image-classifier.js';
 export { confusionMatrix, meanIoU, pixelAccuracy, predictClasses, type SegmentationScores, segmentationScores } from './tasks/segmentation-metrics.js';
 export {
   evaluateSegmentation,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeFiles, runDigits } from './digits-run.js';
+import { describeFiles, runClassifier } from './classifier-run.js';
 
 /**
  * `atrous demo`: the main job, with no options — train the dilated digit classifier on the shipped
@@ -13,7 +13,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'output folder (default runs/digits-<time>)')
     .action(async (o: { out?: string }) => {
       process.stdout.write('atrous demo: a dilated residual network (3x3 convs at dilations 1 and 3 after one stride-2 conv) learns the 7,996 training digits; 2,004 held-out digits test it.\n');
-      const { run, files } = await runDigits({ out: o.out });
+      const { run, files } = await runClassifier({ dataset: 'digits', out: o.out });
       const last = run.history.at(-1);
       process.stdout.write(
         `\n${run.stopped ? 'stopped early: ' : ''}test accuracy ${(100 * run.test.accuracy).toFixed(2)}% on ${run.test.confusion.flat().reduce((a, b) => a + b, 0)} held-out digits` +

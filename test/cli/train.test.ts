@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -67,9 +67,37 @@ describe('atrous train digits / eval', () => {
   it('refuses an unknown task and a bad option with the usual one-line error', () => {
     const a = spawnSync(process.execPath, [MAIN, 'train', 'cifar'], { encoding: 'utf8' });
     assert.equal(a.status, 2);
-    assert.match(a.stderr, /^error \[bad_argument\]: train: unknown task 'cifar'; available: digits/);
+    assert.match(a.stderr, /^error \[bad_argument\]: train: unknown task 'cifar'; available: digits, fashion, tones/);
     const b = spawnSync(process.execPath, [MAIN, 'train', 'digits', '--lr', 'fast'], { encoding: 'utf8' });
     assert.equal(b.status, 2);
     assert.match(b.stderr, /--lr: 'fast' is not a positive number/);
+  });
+});
+
+// Fashion-MNIST comes from Debian's dataset-fashion-mnist (CI installs it); ATROUS_FASHION_MNIST_DIR overrides.
+const fashionDir = process.env.ATROUS_FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+
+describe('atrous train fashion / eval', () => {
+  it('says where Fashion-MNIST comes from when the files are missing', () => {
+    const r = spawnSync(process.execPath, [MAIN, 'train', 'fashion', '--data', join(dir, 'nowhere'), '--out', join(dir, 'none')], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^error \[bad_file\]: loadFashionMnist: train-images-idx3-ubyte\[\.gz\] and train-labels-idx1-ubyte\[\.gz\] not found in .*nowhere\. .*apt-get install dataset-fashion-mnist/);
+  });
+
+  it('trains 50 steps on the 60,000 images (well above chance), and eval reproduces the accuracy from the checkpoint', { skip: existsSync(fashionDir) ? false : `no Fashion-MNIST in ${fashionDir}` }, () => {
+    const out = join(dir, 'fashion');
+    const r = spawnSync(process.execPath, [MAIN, 'train', 'fashion', '--steps', '50', '--out', out, '--data', fashionDir], { encoding: 'utf8', timeout: 180_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const m = /test accuracy ([\d.]+)% after/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[1]) > 40, `50 steps gave only ${m[1]}% on the 10,000 test images (chance is 10%)`);
+    assert.match(r.stderr, /train fashion .* step \d+\/9370 \| epoch 1/); // 10 epochs of 937 steps by default
+    const log = JSON.parse(readFileSync(join(out, 'log.json'), 'utf8'));
+    assert.equal(log.task, 'fashion');
+    assert.equal(log.options.flip, true);
+    assert.equal(log.test.confusion.flat().reduce((a: number, b: number) => a + b, 0), 10_000);
+    const e = spawnSync(process.execPath, [MAIN, 'eval', join(out, 'model.safetensors'), '--data', fashionDir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(e.stdout, new RegExp(`test accuracy ${m[1].replace('.', '\\.')}% \\(\\d+/10000\\)`));
   });
 });

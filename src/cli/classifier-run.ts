@@ -4,7 +4,7 @@ import { setThreads } from '../kernels/registry.js';
 import { chartsPng } from '../plot/line-chart.js';
 import { confusionPng } from '../plot/heatmap.js';
 import { receptiveFieldPng } from '../plot/receptive-field-map.js';
-import { type DigitsRun, type DigitsTrainOptions, trainDigits } from '../tasks/digits.js';
+import { type ClassifierRun, type ImageDataset, type ImageTrainOptions, trainImageClassifier } from '../tasks/image-classifier.js';
 import { defaultRunDir, progressBar, smooth, withCtrlC } from './run-support.js';
 
 /** Where a run writes, and what it wrote. */
@@ -17,20 +17,28 @@ export interface RunFiles {
   receptiveField?: string;
 }
 
+/** How the pictures and messages name each dataset's test images, and which class the receptive-field picture shows first. */
+const DATASET_WORDS: Record<ImageDataset, { test: string; rfClass: number }> = {
+  digits: { test: 'TEST DIGITS', rfClass: 7 },
+  fashion: { test: 'TEST FASHION-MNIST', rfClass: 9 }, // an ankle boot
+};
+
 /**
- * Trains the digit classifier with a progress bar (step, loss, accuracy, examples/s, ETA), stops
+ * Trains the dilated image classifier with a progress bar (step, loss, accuracy, examples/s, ETA), stops
  * cleanly on Ctrl-C (the current step finishes, then everything is saved), and writes the
  * checkpoint, a JSON log, the curves, the confusion matrix and (optionally) the receptive field.
  */
-export async function runDigits(opts: DigitsTrainOptions & { threads?: number; out?: string; receptiveField?: boolean }): Promise<{ run: DigitsRun; files: RunFiles }> {
+export async function runClassifier(opts: ImageTrainOptions & { threads?: number; out?: string; receptiveField?: boolean }): Promise<{ run: ClassifierRun; files: RunFiles }> {
   if (opts.threads !== undefined) setThreads(opts.threads);
-  const dir = resolve(opts.out ?? defaultRunDir('digits'));
+  const dataset = opts.dataset ?? 'digits';
+  const words = DATASET_WORDS[dataset];
+  const dir = resolve(opts.out ?? defaultRunDir(dataset));
   mkdirSync(dir, { recursive: true });
-  const bar = progressBar('train digits |{bar}| {percentage}% | step {value}/{total} | epoch {epoch} | loss {loss} | acc {acc} | {eps} ex/s | ETA {eta_formatted}');
+  const bar = progressBar(`train ${dataset} |{bar}| {percentage}% | step {value}/{total} | epoch {epoch} | loss {loss} | acc {acc} | {eps} ex/s | ETA {eta_formatted}`);
   let started = false;
   const run = await withCtrlC(async (stopped) => {
     try {
-      return await trainDigits(opts, {
+      return await trainImageClassifier(opts, {
         shouldStop: stopped,
         onStep: (s) => {
           const payload = { epoch: s.epoch, loss: s.loss.toFixed(4), acc: (100 * s.accuracy).toFixed(1) + '%', eps: Math.round(s.examplesPerSecond) };
@@ -57,8 +65,8 @@ export async function runDigits(opts: DigitsTrainOptions & { threads?: number; o
     curves: join(dir, 'curves.png'),
     confusion: join(dir, 'confusion.png'),
   };
-  await run.model.save(files.checkpoint, { config: { task: 'digits', model: run.options.model }, metadata: { format: 'atrous-digits-v1' } });
-  writeFileSync(files.log, JSON.stringify({ task: 'digits', options: run.options, stopped: run.stopped, seconds: run.seconds, test: run.test, history: run.history, steps: run.steps }, null, 1) + '\n');
+  await run.model.save(files.checkpoint, { config: { task: dataset, model: run.options.model }, metadata: { format: `atrous-${dataset}-v1` } });
+  writeFileSync(files.log, JSON.stringify({ task: dataset, options: run.options, stopped: run.stopped, seconds: run.seconds, test: run.test, history: run.history, steps: run.steps }, null, 1) + '\n');
   const pct = (v: number) => 100 * v;
   const epochs = run.history;
   writeFileSync(files.curves, chartsPng([
@@ -77,16 +85,17 @@ export async function runDigits(opts: DigitsTrainOptions & { threads?: number; o
       ],
     },
   ]));
-  writeFileSync(files.confusion, confusionPng(run.test.confusion, `TEST DIGITS: ${pct(run.test.accuracy).toFixed(2)}% CORRECT`));
+  writeFileSync(files.confusion, confusionPng(run.test.confusion, `${words.test}: ${pct(run.test.accuracy).toFixed(2)}% CORRECT`));
   if (opts.receptiveField !== false) {
     const test = run.testSet;
-    // A 7 first, then 63 more test digits for the average.
-    const i = Array.from(test.labels).indexOf(7);
-    const images = new Float32Array(64 * 784);
-    images.set(test.images.subarray(i * 784, (i + 1) * 784));
-    images.set(test.images.subarray(0, 63 * 784), 784);
+    // One image of the chosen class first, then 63 more test images for the average.
+    const plane = test.height * test.width;
+    const i = Math.max(0, Array.from(test.labels).indexOf(words.rfClass));
+    const images = new Float32Array(64 * plane);
+    images.set(test.images.subarray(i * plane, (i + 1) * plane));
+    images.set(test.images.subarray(0, 63 * plane), plane);
     files.receptiveField = join(dir, 'receptive-field.png');
-    writeFileSync(files.receptiveField, receptiveFieldPng(run.model, images, 28, 28, 'WHAT ONE FEATURE OF THE LAST LAYER SEES').png);
+    writeFileSync(files.receptiveField, receptiveFieldPng(run.model, images, test.height, test.width, 'WHAT ONE FEATURE OF THE LAST LAYER SEES').png);
   }
   return { run, files };
 }
@@ -98,7 +107,7 @@ export function describeFiles(files: RunFiles): string {
     `  ${rel(files.checkpoint)}   checkpoint (safetensors; loads in PyTorch with safetensors.torch.load_file)`,
     `  ${rel(files.log)}          options, per-epoch metrics, every step's loss`,
     `  ${rel(files.curves)}        training and test curves`,
-    `  ${rel(files.confusion)}     confusion matrix on the test digits`,
-    ...(files.receptiveField ? [`  ${rel(files.receptiveField)}   the network's receptive field over a test digit`] : []),
+    `  ${rel(files.confusion)}     confusion matrix on the test images`,
+    ...(files.receptiveField ? [`  ${rel(files.receptiveField)}   the network's receptive field over a test image`] : []),
   ].join('\n');
 }
