@@ -30,7 +30,7 @@
     },
     {
       "target_name": "atrous_native",
-      "sources": ["src/kernels/native/addon.cc"],
+      "sources": ["src/kernels/native/addon.cc", "src/kernels/native/pointwise.cc"],
       "dependencies": ["atrous_avx512", "atrous_avx2", "atrous_baseline"]
     }
   ]

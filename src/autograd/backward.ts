@@ -53,8 +53,8 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
         if (prev === undefined) {
           grads.set(x, gx);
         } else {
-          const sum = owned.has(prev) ? prev : copy(prev);
-          owned.add(addInto(sum, gx));
+          const sum = owned.has(prev) ? addInto(prev, gx) : added(prev, gx);
+          owned.add(sum);
           grads.set(x, sum);
         }
       }
@@ -94,6 +94,16 @@ function checkGrad(op: string, x: Tensor, g: Tensor): void {
 
 function copy(t: Tensor): Tensor {
   return new Tensor(t.data.slice(), t.shape);
+}
+
+/** a + b in a new tensor: one pass, where copying a and then adding b would take two. */
+function added(a: Tensor, b: Tensor): Tensor {
+  const out = new Tensor(a.dtype === 'float64' ? new Float64Array(a.size) : new Float32Array(a.size), a.shape);
+  const od = out.data;
+  const ad = a.data;
+  const bd = b.data;
+  for (let i = 0; i < od.length; i++) od[i] = ad[i] + bd[i];
+  return out;
 }
 
 /** a += b, in place on a. */

@@ -4,7 +4,7 @@ import type { ConvPlan } from '../shape/plan-conv.js';
 import type { TypedData } from '../tensor/tensor.js';
 import type { Backend, ConvKernel } from './conv-kernel.js';
 import { nativeConvKernels } from './native/conv.js';
-import { loadNative, nativeLoadError } from './native/loader.js';
+import { loadNative, type NativeAddon, nativeLoadError } from './native/loader.js';
 import { phaseKernelFits } from './conv-desc.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
@@ -121,6 +121,14 @@ export function runConvWeightGrad(plan: ConvPlan, x: TypedData, dy: TypedData, d
 export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): Promise<void> {
   if (y instanceof Float64Array) return convRef(plan, x, w, b, y);
   await chooseConvKernel().runAsync(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
+}
+
+/**
+ * The native addon when calls go to the native backend, for the pointwise kernels it also holds
+ * (ReLU); null otherwise, so pinning wasm or ref keeps training off native code entirely.
+ */
+export function nativePointwise(): NativeAddon | null {
+  return chooseConvKernel().backend === 'native' ? loadNative() : null;
 }
 
 /** Which backend calls go to now, for `atrous info` and debugging. */

@@ -8,6 +8,7 @@ import { gradcheck, gradcheckProjected } from '../../src/autograd/gradcheck.js';
 import { AtrousError } from '../../src/errors.js';
 import { abs, clamp, elu, erf, exp, gelu, leakyRelu, log, relu, sigmoid, softplus, sqrt, square, tanh } from '../../src/ops/unary.js';
 import { rand, randn, type Tensor, tensor } from '../../src/tensor/tensor.js';
+import { backendReport, setBackend } from '../../src/kernels/registry.js';
 
 const f64 = (shape: number[], seed: number) => randn(shape, { seed, dtype: 'float64' });
 const pos64 = (shape: number[], seed: number) => rand(shape, { seed, dtype: 'float64', low: 0.2, high: 3 });
@@ -87,6 +88,30 @@ describe('pointwise values', () => {
     close(elu(x).data, [Math.exp(-2) - 1, 0, 1.5]);
     close(elu(x, 2).data, [2 * (Math.exp(-2) - 1), 0, 1.5]);
   });
+
+  // float32 ReLU runs on the addon's vectorised loop on the native backend and on the JS loop
+  // elsewhere: both must give PyTorch's values and gradients at every edge case.
+  const backends = backendReport().filter((b) => b.kernels.length > 0 && b.backend !== 'wasm').map((b) => b.backend).concat(['wasm']);
+  for (const backend of new Set(backends)) {
+    it(`relu float32 edge cases as torch.relu (${backend} backend)`, () => {
+      setBackend(backend);
+      try {
+        const x = tensor([NaN, -0, -Infinity, Infinity, -1, 2, 0, 3e38, -1e-45], [9]).requiresGrad_(true);
+        const y = relu(x);
+        assert.deepEqual([...y.data], [NaN, 0, 0, Infinity, 0, 2, 0, x.data[7], 0]);
+        assert.ok(Object.is(y.data[1], 0) && Object.is(y.data[4], 0), '−0 and negatives give +0');
+        // An infinite/NaN gradient where the output is not positive is blocked (0), as PyTorch.
+        y.backward(tensor([1, 2, Infinity, 4, NaN, 6, 7, 8, 9], [9]));
+        assert.deepEqual([...x.grad!.data], [0, 0, 0, 4, 0, 6, 0, 8, 0]);
+        // Long enough for the vector loop and its tail.
+        const big = randn([1001], { seed: 3 });
+        const ref = [...big.data].map((v) => (v > 0 ? v : 0));
+        assert.deepEqual([...relu(big).data], ref);
+      } finally {
+        setBackend(null);
+      }
+    });
+  }
 
   it('sigmoid and softplus stay finite at extremes', () => {
     const s = sigmoid(t64([0, 2, -2, 1000, -1000, -800])).data;

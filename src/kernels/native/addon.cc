@@ -22,6 +22,10 @@
 
 #include "../csrc/conv-isa.h"
 
+namespace atrous {
+void register_pointwise(napi_env env, napi_value exports);  // pointwise.cc
+}
+
 namespace {
 
 using atrous::ConvDesc;
@@ -511,6 +515,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"scratch", nullptr, Scratch, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  atrous::register_pointwise(env, exports);
   return exports;
 }
 

@@ -14,6 +14,10 @@ export interface NativeAddon {
   convWeightGrad(isa: string, desc: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
   /** Bytes of scratch a call allocates: packed weights plus each thread's panel. */
   scratch(isa: string, desc: Int32Array, threads: number): number;
+  /** y = max(x, 0) as torch.relu (NaN stays NaN), over two equally long arrays (src/kernels/csrc/pointwise.h). */
+  relu(x: Float32Array, y: Float32Array): void;
+  /** dx = g where y > 0, else 0: ReLU's backward from its output y. */
+  reluBackward(g: Float32Array, y: Float32Array, dx: Float32Array): void;
   /** Multiply-add throughput in GFLOP/s over all `threads` for one instruction set. */
   peak(isa: string, threads: number, seconds: number): number;
 }
