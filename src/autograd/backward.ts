@@ -1,4 +1,5 @@
 import { AtrousError, fmtShape } from '../errors.js';
+import { nativePointwise } from '../kernels/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
@@ -99,19 +100,24 @@ function copy(t: Tensor): Tensor {
 /** a + b in a new tensor: one pass, where copying a and then adding b would take two. */
 function added(a: Tensor, b: Tensor): Tensor {
   const out = new Tensor(a.dtype === 'float64' ? new Float64Array(a.size) : new Float32Array(a.size), a.shape);
-  const od = out.data;
-  const ad = a.data;
-  const bd = b.data;
-  for (let i = 0; i < od.length; i++) od[i] = ad[i] + bd[i];
+  sumInto(a, b, out);
   return out;
 }
 
 /** a += b, in place on a. */
 function addInto(a: Tensor, b: Tensor): Tensor {
+  sumInto(a, b, a);
+  return a;
+}
+
+/** out = a + b elementwise (out may be a): native for float32 where the native backend runs. */
+function sumInto(a: Tensor, b: Tensor, out: Tensor): void {
+  const od = out.data;
   const ad = a.data;
   const bd = b.data;
-  for (let i = 0; i < ad.length; i++) ad[i] += bd[i];
-  return a;
+  const native = od instanceof Float32Array ? nativePointwise() : null;
+  if (native) native.add(ad as Float32Array, bd as Float32Array, od as Float32Array);
+  else for (let i = 0; i < od.length; i++) od[i] = ad[i] + bd[i];
 }
 
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {

@@ -1,5 +1,5 @@
 import { AtrousError, fmtShape } from '../errors.js';
-import { runConv, runConvTranspose, runConvWeightGrad } from '../kernels/registry.js';
+import { nativePointwise, runConv, runConvTranspose, runConvWeightGrad } from '../kernels/registry.js';
 import { convTransposeOutSize } from '../shape/conv-size.js';
 import { type ConvOptions, type ConvPlan, planConv, planConvTranspose } from '../shape/plan-conv.js';
 import { type DType, Tensor, zeros } from '../tensor/tensor.js';
@@ -133,6 +133,11 @@ export function convBiasGrad(gradOutput: Tensor, unbatched = false): Tensor {
   const plane = shape.slice(2).reduce((a, b) => a * b, 1);
   const db = zeros([C], gradOutput.dtype);
   const g = gradOutput.data;
+  const native = g instanceof Float32Array && N >= 1 && C >= 1 ? nativePointwise() : null;
+  if (native) {
+    native.channelSums(g as Float32Array, db.data as Float32Array, N);
+    return db;
+  }
   for (let c = 0; c < C; c++) {
     // Four float64 partial sums, whatever the dtype: independent chains run 4x faster than one.
     let a0 = 0, a1 = 0, a2 = 0, a3 = 0;

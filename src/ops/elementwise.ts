@@ -1,5 +1,6 @@
 import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError } from '../errors.js';
+import { nativePointwise } from '../kernels/registry.js';
 import { Tensor, type TypedData, zeros } from '../tensor/tensor.js';
 import { broadcastShapes, describe, expectSameDtype, forEachRow, planBroadcast, sameShape, sumToShape } from './broadcast.js';
 
@@ -42,11 +43,17 @@ function row(code: number, od: TypedData, o: number, ad: TypedData, a: number, s
   }
 }
 
+/** Below this many elements a native call costs more than the JS loop it replaces. */
+const NATIVE_MIN = 4096;
+
 /** out = a ⊙ b with broadcasting; a plain loop when the shapes match. */
 function compute(op: string, code: number, a: Tensor, b: Tensor): Tensor {
   if (sameShape(a.shape, b.shape)) {
     const out = zeros(a.shape, a.dtype);
-    row(code, out.data, 0, a.data, 0, 1, b.data, 0, 1, out.size);
+    // Residual sums are the big same-shape adds of training: vectorised native code where it runs.
+    const native = code === ADD && out.data instanceof Float32Array && out.size >= NATIVE_MIN ? nativePointwise() : null;
+    if (native) native.add(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array);
+    else row(code, out.data, 0, a.data, 0, 1, b.data, 0, 1, out.size);
     return out;
   }
   const shape = broadcastShapes(a.shape, b.shape, op);

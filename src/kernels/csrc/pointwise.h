@@ -17,4 +17,25 @@ inline void relu_backward(const float* __restrict g, const float* __restrict y, 
   for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? g[i] : 0.0f;
 }
 
+// out = a + b; out may be a (an in-place sum), so no __restrict here.
+inline void add(const float* a, const float* b, float* out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+// out[c] = the sum of g[n, c, :] over n and the plane, in double (as the JS reference does):
+// a conv's bias gradient. Eight independent partial sums so the adds pipeline and vectorise.
+inline void channel_sums(const float* g, size_t batch, size_t channels, size_t plane, float* out) {
+  for (size_t c = 0; c < channels; c++) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (size_t n = 0; n < batch; n++) {
+      const float* p = g + (n * channels + c) * plane;
+      size_t i = 0;
+      for (; i + 8 <= plane; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += p[i + k];
+      for (; i < plane; i++) acc[0] += p[i];
+    }
+    out[c] = static_cast<float>(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+  }
+}
+
 }  // namespace atrous

@@ -18,6 +18,10 @@ export interface NativeAddon {
   relu(x: Float32Array, y: Float32Array): void;
   /** dx = g where y > 0, else 0: ReLU's backward from its output y. */
   reluBackward(g: Float32Array, y: Float32Array, dx: Float32Array): void;
+  /** out = a + b over equally long arrays; out may be a. */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out[c] = Σ g[n, c, ...] over the batch and the plane (a conv's bias gradient), summed in double. */
+  channelSums(g: Float32Array, out: Float32Array, batch: number): void;
   /** Multiply-add throughput in GFLOP/s over all `threads` for one instruction set. */
   peak(isa: string, threads: number, seconds: number): number;
 }

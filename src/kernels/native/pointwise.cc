@@ -1,4 +1,5 @@
-// N-API binding of the pointwise kernels training runs most: ReLU forward and backward. In
+// N-API binding of the pointwise kernels training runs most: ReLU forward and backward, same-shape
+// addition (residuals, gradient sums) and per-channel sums (bias gradients). In
 // JavaScript each is a typed-array loop the JIT does not vectorise, and a TCN training step runs
 // 48 of them over 460,800 floats; here the compiler vectorises them (baseline SSE2 flags: they are
 // bound by memory, not arithmetic). Every call checks that the arrays are float32 and equally long.
@@ -56,6 +57,40 @@ napi_value ReluBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value Add(napi_env env, napi_callback_info info) {
+  float* a[3];
+  size_t n = 0;
+  if (!float_arrays(env, info, 3, a, &n, "atrous native add: expected (a, b, out), three Float32Arrays of one length")) return nullptr;
+  atrous::add(a[0], a[1], a[2], n);
+  return nullptr;
+}
+
+// (g, out, batch): out[c] = Σ g[n, c, :]; g's length must be batch · out.length · plane for a whole plane.
+napi_value ChannelSums(napi_env env, napi_callback_info info) {
+  const char* usage = "atrous native channelSums: expected (g, out, batch), g a Float32Array of batch · out.length · plane floats";
+  napi_value argv[3];
+  size_t argc = 3;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return fail(env, usage);
+  float* arr[2];
+  size_t len[2];
+  for (int i = 0; i < 2; i++) {
+    bool is = false;
+    napi_typedarray_type type;
+    void* data = nullptr;
+    if (napi_is_typedarray(env, argv[i], &is) != napi_ok || !is ||
+        napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
+      return fail(env, usage);
+    }
+    arr[i] = static_cast<float*>(data);
+  }
+  int32_t batch = 0;
+  if (napi_get_value_int32(env, argv[2], &batch) != napi_ok || batch < 1 || len[1] < 1) return fail(env, usage);
+  const size_t per = static_cast<size_t>(batch) * len[1];
+  if (len[0] % per != 0) return fail(env, usage);
+  atrous::channel_sums(arr[0], static_cast<size_t>(batch), len[1], len[0] / per, arr[1]);
+  return nullptr;
+}
+
 }  // namespace
 
 namespace atrous {
@@ -65,6 +100,8 @@ void register_pointwise(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluBackward", nullptr, ReluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelSums", nullptr, ChannelSums, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
