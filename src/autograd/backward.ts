@@ -1,6 +1,7 @@
 import { AtrousError, fmtShape } from '../errors.js';
 import { nativePointwise } from '../kernels/registry.js';
-import { Tensor } from '../tensor/tensor.js';
+import { recordingBirths, recycle } from '../tensor/buffer-pool.js';
+import { Tensor, zeros } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
 /**
@@ -28,38 +29,66 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
   // Sums the engine allocated itself: only these may be added to in place. A rule's result may
   // alias the caller's seed or another tensor (identity, reshape), so the first one is kept as is.
   const owned = new Set<Tensor>();
-  noGrad(() => {
-    for (const t of order) {
-      const g = grads.get(t);
-      grads.delete(t);
-      const node = t.gradFn;
-      if (node === null) {
-        if (g !== undefined) accumulateLeaf(t, g);
-        continue;
-      }
-      if (node.backward === null) {
-        throw new AtrousError('bad_argument', `backward: the graph through ${node.op} was already used by a backward pass; recompute the forward`);
-      }
-      if (g === undefined) continue; // no path from root carries a gradient here
-      const inputGrads = node.backward(g);
-      const inputs = node.inputs;
-      node.backward = null;
-      node.inputs = [];
-      for (let i = 0; i < inputs.length; i++) {
-        const x = inputs[i];
-        const gx = inputGrads[i];
-        if (!x.requiresGrad || gx === null || gx === undefined) continue;
-        checkGrad(node.op, x, gx);
-        const prev = grads.get(x);
-        if (prev === undefined) {
-          grads.set(x, gx);
-        } else {
-          const sum = owned.has(prev) ? addInto(prev, gx) : added(prev, gx);
-          owned.add(sum);
-          grads.set(x, sum);
+  // References to each gradient buffer: one per entry in `grads`, plus one while a rule's results
+  // are being handed out. A buffer allocated during this pass whose count falls to 0 is dead —
+  // nothing outside the engine ever saw it — and goes back to the pool (tensor/buffer-pool.ts).
+  const refs = new Map<ArrayBufferLike, number>();
+  const hold = (t: Tensor) => refs.set(t.data.buffer, (refs.get(t.data.buffer) ?? 0) + 1);
+  recordingBirths((isBorn) => {
+    const release = (t: Tensor) => {
+      const buf = t.data.buffer;
+      const n = (refs.get(buf) ?? 0) - 1;
+      if (n > 0) return void refs.set(buf, n);
+      refs.delete(buf);
+      if (isBorn(buf)) recycle(buf);
+    };
+    hold(seed);
+    noGrad(() => {
+      for (const t of order) {
+        const g = grads.get(t);
+        grads.delete(t);
+        const node = t.gradFn;
+        if (node === null) {
+          if (g !== undefined) {
+            accumulateLeaf(t, g);
+            release(g);
+          }
+          continue;
         }
+        if (node.backward === null) {
+          throw new AtrousError('bad_argument', `backward: the graph through ${node.op} was already used by a backward pass; recompute the forward`);
+        }
+        if (g === undefined) continue; // no path from root carries a gradient here
+        const inputGrads = node.backward(g);
+        const inputs = node.inputs;
+        node.backward = null;
+        node.inputs = [];
+        const handed: Tensor[] = [];
+        for (let i = 0; i < inputs.length; i++) {
+          const x = inputs[i];
+          const gx = inputGrads[i];
+          if (!x.requiresGrad || gx === null || gx === undefined) continue;
+          checkGrad(node.op, x, gx);
+          hold(gx);
+          handed.push(gx);
+          const prev = grads.get(x);
+          if (prev === undefined) {
+            grads.set(x, gx);
+            hold(gx);
+          } else if (owned.has(prev)) {
+            addInto(prev, gx);
+          } else {
+            const sum = added(prev, gx);
+            owned.add(sum);
+            grads.set(x, sum);
+            hold(sum);
+            release(prev);
+          }
+        }
+        release(g);
+        for (const gx of handed) release(gx);
       }
-    }
+    });
   });
 }
 
@@ -99,7 +128,7 @@ function copy(t: Tensor): Tensor {
 
 /** a + b in a new tensor: one pass, where copying a and then adding b would take two. */
 function added(a: Tensor, b: Tensor): Tensor {
-  const out = new Tensor(a.dtype === 'float64' ? new Float64Array(a.size) : new Float32Array(a.size), a.shape);
+  const out = zeros(a.shape, a.dtype); // pooled memory, so the engine can recycle it too
   sumInto(a, b, out);
   return out;
 }

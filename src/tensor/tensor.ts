@@ -1,6 +1,7 @@
 import { runBackward } from '../autograd/backward.js';
 import { type GradNode, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
+import { allocateZeroed } from './buffer-pool.js';
 import { Rng } from './random.js';
 
 export type DType = 'float32' | 'float64';
@@ -179,7 +180,7 @@ function allocate(shape: readonly number[], dtype: DType): TypedData {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new AtrousError('bad_tensor', `tensor: shape ${fmtShape(shape)} is not a valid size`);
   }
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  return allocateZeroed(size, dtype === 'float64');
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
