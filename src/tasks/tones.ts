@@ -137,7 +137,7 @@ export interface TonesEvalRecord {
 /** What a caller hears during training (the CLI draws its progress bar from this). */
 export interface TonesHooks {
   onStep?(s: { step: number; steps: number; loss: number; samplesPerSecond: number }): void;
-  /** Called after each evaluation (the `onEpoch` of `trainDigits`). */
+  /** Called after each evaluation (as `onEpoch` of `trainImageClassifier`). */
   onEval?(e: TonesEvalRecord): void;
   /** Checked between steps; true stops the run cleanly (the caller then saves what there is). */
   shouldStop?(): boolean;

@@ -99,7 +99,7 @@ for (const k of kernels) {
 
 test('a trap in a worker fails the call with the worker named, without a hang, and the pool still works after', () => {
   const pool = kernels[0].pool();
-  const bogus = { desc: 0xfffff000, x: 0, wpack: 0, bias: 0, y: 0, tasks: 64, transposed: false }; // desc past the end of memory
+  const bogus = { desc: 0xfffff000, x: 0, wpack: 0, bias: 0, y: 0, tasks: 64, op: 'conv' } as const; // desc past the end of memory
   assert.throws(() => pool.run(bogus, { panelBytes: 64, intsBytes: 64 }, 2), /atrous wasm: worker 0: .*(out of bounds|memory)/);
   const l = layer(5);
   const y = l.y();

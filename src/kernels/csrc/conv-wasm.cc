@@ -1,4 +1,5 @@
-// The WebAssembly build of the kernels: conv-direct.h behind extern "C" exports. Compiled twice by
+// The WebAssembly build of the kernels: conv-direct.h (and the transposed and weight-gradient
+// kernels built on it) behind extern "C" exports. Compiled twice by
 // tools/build-wasm.sh, with -DATROUS_ISA_NS=wasm_simd128 (SIMD128) and with
 // -DATROUS_ISA_NS=wasm_relaxed -DATROUS_WASM_RELAXED (relaxed SIMD: each multiply-add is one
 // f32x4.relaxed_madd). No libc, no allocation, no threads: JavaScript owns the shared linear memory
@@ -17,6 +18,7 @@
 #include "conv-depthwise.h"
 #include "conv-direct.h"
 #include "conv-transpose.h"
+#include "conv-wgrad.h"
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
 
@@ -47,6 +49,32 @@ inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 typedef TransposedConv<Tall> TallT;
 typedef TransposedConv<Wide> WideT;
 inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
+
+// Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on AVX2);
+// one row with four accumulators when every group has one channel (depthwise).
+typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
+typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
+inline bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.Cout == d.groups; }
+
+// Part `part` of `parts` of the weight gradient: tasks part, part + parts, ... summed into this
+// part's own dw copy, the last dw_floats() of its scratch (JavaScript adds the copies in part order,
+// so the result does not depend on which thread ran which part).
+// Floats of one part's work area: its scratch and its ints (4 bytes each), rounded up to whole
+// 64-byte lines so every part starts aligned.
+template <typename K>
+unsigned long long wgrad_part_floats(const K& k) {
+  return (k.scratch_floats() + k.scratch_ints() + 15) / 16 * 16;
+}
+
+template <typename K>
+void wgrad_part(const K& k, const float* x, const float* dy, float* work, int part, int parts) {
+  const unsigned long long per = wgrad_part_floats(k);
+  float* scratch = work + per * static_cast<unsigned long long>(part);
+  int* ints = reinterpret_cast<int*>(scratch + k.scratch_floats());
+  float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
+  for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
+  for (long long i = part; i < k.task_count(); i += parts) k.run_task(i, x, dy, dwp, scratch, ints);
+}
 
 template <typename K>
 void sizes(const K& k, double* out) {
@@ -110,6 +138,28 @@ EXPORT(convt_run_tasks) void convt_run_tasks(const ConvDesc* d, const float* dy,
                                              float* dx, float* panel, int* ints, int begin, int end) {
   if (wide_t(*d)) run_range(WideT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
   else run_range(TallT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+}
+
+// out[0..3] = work floats per part (scratch, then ints, then that part's dw copy inside the
+// scratch: see wgrad_part), dw floats, the offset of the dw copy within a part, task count.
+EXPORT(wgrad_sizes) void wgrad_sizes(const ConvDesc* d, double* out) {
+  auto fill = [out](const auto& k) {
+    out[0] = static_cast<double>(wgrad_part_floats(k));
+    out[1] = static_cast<double>(k.dw_floats());
+    out[2] = static_cast<double>(k.scratch_floats() - k.dw_floats());
+    out[3] = static_cast<double>(k.task_count());
+  };
+  if (wgrad_depthwise(*d)) fill(WgradDepthwise(*d));
+  else fill(WgradBlock(*d));
+}
+
+// Runs parts [begin, end) of `parts`, each into its own work area starting at `work`.
+EXPORT(wgrad_run_parts) void wgrad_run_parts(const ConvDesc* d, const float* x, const float* dy, float* work, int begin,
+                                             int end, int parts) {
+  for (int p = begin; p < end; p++) {
+    if (wgrad_depthwise(*d)) wgrad_part(WgradDepthwise(*d), x, dy, work, p, parts);
+    else wgrad_part(WgradBlock(*d), x, dy, work, p, parts);
+  }
 }
 
 // The multiply-add peak: `rounds` × 4096 steps of 12 independent accumulator chains of VL lanes

@@ -16,6 +16,8 @@ const GUARD_WORD = 0x5a5a5a5a;
 
 export interface WasmConvKernel extends ConvKernel {
   isa: WasmIsa;
+  /** The conv's weight gradient from x and dy into dw (conv-wgrad.h, as the native kernel). */
+  weightGrad(plan: ConvPlan, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
   /**
    * Extra memory one call takes: packed weights and per-thread panels (as native), plus the copies
    * of x, w, bias and y the call makes in wasm memory.
@@ -77,6 +79,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
           heap.release(head);
         }
       },
+      weightGrad: (plan, x, dy, dw, threads) => weightGrad(get(), variant, plan, x, dy, dw, threads),
       heapStats: () => get().heap.stats(),
       peak: (threads, seconds) => get().peak(threads, seconds),
       close: async () => pool?.close(),
@@ -143,7 +146,7 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
     heap.f32(data + offsets.w, sizes.w).set(w);
     if (b) heap.f32(data + offsets.bias, b.length).set(b);
     (transposed ? ex.convt_pack_weights : ex.conv_pack_weights)(head, data + offsets.w, data + offsets.wpack);
-    const job = { desc: head, x: data + offsets.x, wpack: data + offsets.wpack, bias: b ? data + offsets.bias : 0, y: data + offsets.y, tasks, transposed };
+    const job = { desc: head, x: data + offsets.x, wpack: data + offsets.wpack, bias: b ? data + offsets.bias : 0, y: data + offsets.y, tasks, op: transposed ? 'transposed' : 'conv' } as const;
     const release = () => {
       heap.release(data);
       heap.release(head);
@@ -158,5 +161,64 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
     if (data >= 0) heap.release(data);
     heap.release(head);
     throw e;
+  }
+}
+
+/**
+ * The weight gradient on the wasm build of conv-wgrad.h: `parts` = min(threads, tasks) parts, each
+ * summing its share of the tasks into its own dw copy (on whichever thread claims it); the copies
+ * are then added in part order, so the result is the same for any timing. x and dy are copied in,
+ * every buffer is checked against the plan first, and guard zones catch a kernel writing past one.
+ */
+function weightGrad(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void {
+  const op = `${plan.op} weight gradient (wasm ${variant.isa})`;
+  const sizes = {
+    x: plan.batch * plan.inChannels * prod(plan.inSize),
+    dy: plan.batch * plan.outChannels * prod(plan.outSize),
+    dw: plan.outChannels * (plan.inChannels / plan.groups) * prod(plan.kernel),
+  };
+  for (const [name, arr, want] of [['x', x, sizes.x], ['dy', dy, sizes.dy], ['dw', dw, sizes.dw]] as const) {
+    if (!(arr instanceof Float32Array) || arr.length !== want) {
+      throw new AtrousError('bad_tensor', `${op}: ${name} must be a Float32Array of ${want} values for x ${fmtShape([plan.batch, plan.inChannels, ...plan.inSize])}, got ${arr.length}`);
+    }
+  }
+  const desc = convDesc(plan);
+  const { heap, exports: ex } = pool;
+  const head = heap.alloc(128);
+  let data = -1;
+  try {
+    heap.i32(head, 22).set(desc);
+    ex.wgrad_sizes(head, head + 96);
+    const [partFloats, dwFloats, dwOffset, tasks] = heap.f64(head + 96, 4);
+    if (dwFloats !== sizes.dw) throw new Error(`atrous wasm: ${op}: the kernel expects ${dwFloats} weights, the plan ${sizes.dw}; this is a bug, please report it with the shapes`);
+    // At least 4 parts even on one thread: V8 swaps in optimized wasm code only between calls, so one
+    // long first call would run unoptimized to the end.
+    const parts = Math.max(1, Math.min(Math.max(threads, 4), tasks, 256));
+    const pad = (floats: number) => Math.ceil((floats * 4) / 64) * 64 + GUARD_BYTES;
+    const offsets = { x: 0, dy: pad(sizes.x), work: 0, end: 0 };
+    offsets.work = offsets.dy + pad(sizes.dy);
+    offsets.end = offsets.work + pad(partFloats * parts);
+    const guards = [offsets.dy, offsets.work, offsets.end].map((o) => o - GUARD_BYTES);
+    const need = offsets.end + heap.stats().bytes;
+    if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
+      throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
+    }
+    data = heap.alloc(offsets.end);
+    for (const g of guards) heap.i32(data + g, GUARD_BYTES / 4).fill(GUARD_WORD);
+    heap.f32(data + offsets.x, sizes.x).set(x);
+    heap.f32(data + offsets.dy, sizes.dy).set(dy);
+    pool.run({ desc: head, x: data + offsets.x, wpack: data + offsets.work, bias: 0, y: data + offsets.dy, tasks: parts, op: 'wgrad' }, { panelBytes: 0, intsBytes: 0 }, parts);
+    if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) {
+      throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
+    }
+    // Float32 sums in part order, as the native kernel adds its threads' copies.
+    dw.set(heap.f32(data + offsets.work + 4 * dwOffset, sizes.dw));
+    for (let p = 1; p < parts; p++) {
+      const copy = heap.f32(data + offsets.work + 4 * (p * partFloats + dwOffset), sizes.dw);
+      for (let i = 0; i < sizes.dw; i++) dw[i] = Math.fround(dw[i] + copy[i]);
+    }
+  } finally {
+    if (data >= 0) heap.release(data);
+    heap.release(head);
   }
 }

@@ -27,6 +27,10 @@ export interface WasmExports {
   convt_sizes(desc: number, out: number): void;
   convt_pack_weights(desc: number, w: number, wpack: number): void;
   convt_run_tasks(desc: number, x: number, wpack: number, bias: number, y: number, panel: number, ints: number, begin: number, end: number): void;
+  /** out: 4 float64 = work floats per part, dw floats, the dw copy's offset in a part, tasks. */
+  wgrad_sizes(desc: number, out: number): void;
+  /** Parts [begin, end) of `parts` of the weight gradient of conv desc, each in its own work area from `work`. */
+  wgrad_run_parts(desc: number, x: number, dy: number, work: number, begin: number, end: number, parts: number): void;
   peak_madd(rounds: number): number;
 }
 

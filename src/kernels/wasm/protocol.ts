@@ -28,7 +28,11 @@ export const IDLE = 1;
 export const BUSY = 2;
 export const DEAD = 3;
 
-/** Byte offsets in the shared memory, and how the tasks [0, tasks) are handed out. */
+/**
+ * Byte offsets in the shared memory, and how the tasks [0, tasks) are handed out. For a weight
+ * gradient (`op: 'wgrad'`) x is the conv's input, y its output gradient dy, `wpack` the start of
+ * the parts' work areas and each task one part (conv-wasm.cc: wgrad_run_parts); `bias` is unused.
+ */
 export interface ConvJob {
   desc: number;
   x: number;
@@ -39,8 +43,8 @@ export interface ConvJob {
   tasks: number;
   /** Tasks claimed at a time. */
   grain: number;
-  /** The transposed conv of the forward conv `desc` (convt_run_tasks), else that conv. */
-  transposed: boolean;
+  /** conv_run_tasks, the transposed conv of the forward conv `desc` (convt_run_tasks), or its weight gradient. */
+  op: 'conv' | 'transposed' | 'wgrad';
 }
 
 export type Job = { kind: 'conv'; job: ConvJob; panel: number; ints: number } | { kind: 'peak'; seconds: number };
@@ -70,7 +74,8 @@ export function runClaimed(ex: WasmExports, ctl: Int32Array, job: ConvJob, panel
 
 /** Runs tasks [begin, end) of a job on one instance. */
 export function runTasks(ex: WasmExports, job: Omit<ConvJob, 'grain'>, panel: number, ints: number, begin: number, end: number): void {
-  const run = job.transposed ? ex.convt_run_tasks : ex.conv_run_tasks;
+  if (job.op === 'wgrad') return ex.wgrad_run_parts(job.desc, job.x, job.y, job.wpack, begin, end, job.tasks);
+  const run = job.op === 'transposed' ? ex.convt_run_tasks : ex.conv_run_tasks;
   run(job.desc, job.x, job.wpack, job.bias, job.y, panel, ints, begin, end);
 }
 
