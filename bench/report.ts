@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { targetsSection } from './targets.js';
 import { existingTrainSection } from './train/report.js';
 import type { Load } from './load.js';
 import type { CaseSummary, Results, Row, RunnerSummary } from './results-types.js';
@@ -143,6 +144,7 @@ export function renderReport(r: Results, source: string): string {
   return [
     ...header(r, source).filter((l, i, a) => l !== '' || a[i - 1] !== ''),
     ...summaryTable(r),
+    ...targetsSection(r),
     ...r.cases.flatMap((c) => caseTable(r, c)),
     ...runnersTable(r),
   ].join('\n');
