@@ -41,28 +41,28 @@ bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, 
   return true;
 }
 
-napi_value Relu(napi_env env, napi_callback_info info) {
-  float* a[2];
+// Checks that the call passed N equally long Float32Arrays, then runs f on them.
+template <size_t N, typename F>
+napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F f) {
+  float* a[N];
   size_t n = 0;
-  if (!float_arrays(env, info, 2, a, &n, "atrous native relu: expected (x, y), two Float32Arrays of one length")) return nullptr;
-  atrous::relu_forward(a[0], a[1], n);
+  if (float_arrays(env, info, N, a, &n, usage)) f(a, n);
   return nullptr;
+}
+
+napi_value Relu(napi_env env, napi_callback_info info) {
+  return on_arrays<2>(env, info, "atrous native relu: expected (x, y), two Float32Arrays of one length",
+                      [](float** a, size_t n) { atrous::relu_forward(a[0], a[1], n); });
 }
 
 napi_value ReluBackward(napi_env env, napi_callback_info info) {
-  float* a[3];
-  size_t n = 0;
-  if (!float_arrays(env, info, 3, a, &n, "atrous native reluBackward: expected (g, y, dx), three Float32Arrays of one length")) return nullptr;
-  atrous::relu_backward(a[0], a[1], a[2], n);
-  return nullptr;
+  return on_arrays<3>(env, info, "atrous native reluBackward: expected (g, y, dx), three Float32Arrays of one length",
+                      [](float** a, size_t n) { atrous::relu_backward(a[0], a[1], a[2], n); });
 }
 
 napi_value Add(napi_env env, napi_callback_info info) {
-  float* a[3];
-  size_t n = 0;
-  if (!float_arrays(env, info, 3, a, &n, "atrous native add: expected (a, b, out), three Float32Arrays of one length")) return nullptr;
-  atrous::add(a[0], a[1], a[2], n);
-  return nullptr;
+  return on_arrays<3>(env, info, "atrous native add: expected (a, b, out), three Float32Arrays of one length",
+                      [](float** a, size_t n) { atrous::add(a[0], a[1], a[2], n); });
 }
 
 // (g, out, batch): out[c] = Σ g[n, c, :]; g's length must be batch · out.length · plane for a whole plane.

@@ -3,7 +3,7 @@ import type { ConvPlan } from '../../shape/plan-conv.js';
 import { convDesc, transposedDesc } from '../conv-desc.js';
 import type { ConvKernel } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
-import { fmtBytes, type HeapStats, MAX_BYTES } from './memory.js';
+import { fmtBytes, type HeapStats, MAX_BYTES, type WasmHeap } from './memory.js';
 import { type Scratch, WasmPool } from './pool.js';
 import type { ConvJob } from './protocol.js';
 
@@ -121,47 +121,71 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
 
   const { heap, exports: ex } = pool;
   const head = heap.alloc(128); // desc: 22 int32 at 0; sizes: 4 float64 at 96
-  let data = -1;
+  let block: GuardedBlock<'x' | 'w' | 'bias' | 'y' | 'wpack'> | null = null;
   try {
     heap.i32(head, 22).set(desc);
     (transposed ? ex.convt_sizes : ex.conv_sizes)(head, head + 96);
     const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
-    // Each region is followed by a guard zone, checked after the call: a kernel writing past y or
-    // past the packed weights shows up as an error instead of silently corrupting a neighbour.
-    const pad = (floats: number) => Math.ceil((floats * 4) / 64) * 64 + GUARD_BYTES;
-    const offsets = { x: 0, w: pad(sizes.x), bias: 0, y: 0, wpack: 0, end: 0 };
-    offsets.bias = offsets.w + pad(sizes.w);
-    offsets.y = offsets.bias + pad(plan.outChannels);
-    offsets.wpack = offsets.y + pad(sizes.y);
-    offsets.end = offsets.wpack + pad(packed);
-    const guards = [offsets.w, offsets.bias, offsets.y, offsets.wpack, offsets.end].map((o) => o - GUARD_BYTES);
-    const need = offsets.end + 4 * (panel + ints) + heap.stats().bytes;
-    // Tasks come from a shared counter that each thread overshoots by one at the end.
-    if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
-      throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
-    }
-    data = heap.alloc(offsets.end);
-    for (const g of guards) heap.i32(data + g, GUARD_BYTES / 4).fill(GUARD_WORD);
-    heap.f32(data + offsets.x, sizes.x).set(x);
-    heap.f32(data + offsets.w, sizes.w).set(w);
-    if (b) heap.f32(data + offsets.bias, b.length).set(b);
-    (transposed ? ex.convt_pack_weights : ex.conv_pack_weights)(head, data + offsets.w, data + offsets.wpack);
-    const job = { desc: head, x: data + offsets.x, wpack: data + offsets.wpack, bias: b ? data + offsets.bias : 0, y: data + offsets.y, tasks, op: transposed ? 'transposed' : 'conv' } as const;
+    const laid = guardedBlock(heap, op, { x: sizes.x, w: sizes.w, bias: plan.outChannels, y: sizes.y, wpack: packed }, 4 * (panel + ints), tasks);
+    block = laid;
+    const at = laid.at;
+    heap.f32(at.x, sizes.x).set(x);
+    heap.f32(at.w, sizes.w).set(w);
+    if (b) heap.f32(at.bias, b.length).set(b);
+    (transposed ? ex.convt_pack_weights : ex.conv_pack_weights)(head, at.w, at.wpack);
+    const job = { desc: head, x: at.x, wpack: at.wpack, bias: b ? at.bias : 0, y: at.y, tasks, op: transposed ? 'transposed' : 'conv' } as const;
     const release = () => {
-      heap.release(data);
+      laid.release();
       heap.release(head);
     };
-    const checkGuards = () => {
-      if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) {
-        throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
-      }
-    };
+    const checkGuards = laid.checkGuards;
     return { job, scratch: { panelBytes: panel * 4, intsBytes: ints * 4 }, release, checkGuards };
   } catch (e) {
-    if (data >= 0) heap.release(data);
+    block?.release();
     heap.release(head);
     throw e;
   }
+}
+
+interface GuardedBlock<K extends string> {
+  /** Byte offset of each region in wasm memory. */
+  at: Record<K, number>;
+  /** Throws if the call wrote into a guard zone between the regions. */
+  checkGuards(): void;
+  release(): void;
+}
+
+/**
+ * One heap block holding `floats` regions in order, each rounded up to whole 64-byte lines and
+ * followed by a guard zone, so a kernel writing past a region shows up as an error instead of
+ * silently corrupting its neighbour. Refuses (before allocating) a layout that with `extraBytes`
+ * more would not fit wasm32's 4 GiB, or a task count the kernels' shared counter could overflow.
+ */
+function guardedBlock<K extends string>(heap: WasmHeap, op: string, floats: Record<K, number>, extraBytes: number, tasks: number): GuardedBlock<K> {
+  const at = {} as Record<K, number>;
+  const guards: number[] = [];
+  let end = 0;
+  for (const name of Object.keys(floats) as K[]) {
+    at[name] = end;
+    end += Math.ceil((floats[name] * 4) / 64) * 64 + GUARD_BYTES;
+    guards.push(end - GUARD_BYTES);
+  }
+  const need = end + extraBytes + heap.stats().bytes;
+  if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
+    throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
+  }
+  const data = heap.alloc(end);
+  for (const g of guards) heap.i32(data + g, GUARD_BYTES / 4).fill(GUARD_WORD);
+  for (const name of Object.keys(at) as K[]) at[name] += data;
+  return {
+    at,
+    checkGuards: () => {
+      if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) {
+        throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
+      }
+    },
+    release: () => heap.release(data),
+  };
 }
 
 /**
@@ -185,7 +209,7 @@ function weightGrad(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Flo
   const desc = convDesc(plan);
   const { heap, exports: ex } = pool;
   const head = heap.alloc(128);
-  let data = -1;
+  let block: GuardedBlock<'x' | 'dy' | 'work'> | null = null;
   try {
     heap.i32(head, 22).set(desc);
     ex.wgrad_sizes(head, head + 96);
@@ -194,31 +218,20 @@ function weightGrad(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Flo
     // At least 4 parts even on one thread: V8 swaps in optimized wasm code only between calls, so one
     // long first call would run unoptimized to the end.
     const parts = Math.max(1, Math.min(Math.max(threads, 4), tasks, 256));
-    const pad = (floats: number) => Math.ceil((floats * 4) / 64) * 64 + GUARD_BYTES;
-    const offsets = { x: 0, dy: pad(sizes.x), work: 0, end: 0 };
-    offsets.work = offsets.dy + pad(sizes.dy);
-    offsets.end = offsets.work + pad(partFloats * parts);
-    const guards = [offsets.dy, offsets.work, offsets.end].map((o) => o - GUARD_BYTES);
-    const need = offsets.end + heap.stats().bytes;
-    if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
-      throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
-    }
-    data = heap.alloc(offsets.end);
-    for (const g of guards) heap.i32(data + g, GUARD_BYTES / 4).fill(GUARD_WORD);
-    heap.f32(data + offsets.x, sizes.x).set(x);
-    heap.f32(data + offsets.dy, sizes.dy).set(dy);
-    pool.run({ desc: head, x: data + offsets.x, wpack: data + offsets.work, bias: 0, y: data + offsets.dy, tasks: parts, op: 'wgrad' }, { panelBytes: 0, intsBytes: 0 }, parts);
-    if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) {
-      throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
-    }
+    block = guardedBlock(heap, op, { x: sizes.x, dy: sizes.dy, work: partFloats * parts }, 0, tasks);
+    const at = block.at;
+    heap.f32(at.x, sizes.x).set(x);
+    heap.f32(at.dy, sizes.dy).set(dy);
+    pool.run({ desc: head, x: at.x, wpack: at.work, bias: 0, y: at.dy, tasks: parts, op: 'wgrad' }, { panelBytes: 0, intsBytes: 0 }, parts);
+    block.checkGuards();
     // Float32 sums in part order, as the native kernel adds its threads' copies.
-    dw.set(heap.f32(data + offsets.work + 4 * dwOffset, sizes.dw));
+    dw.set(heap.f32(at.work + 4 * dwOffset, sizes.dw));
     for (let p = 1; p < parts; p++) {
-      const copy = heap.f32(data + offsets.work + 4 * (p * partFloats + dwOffset), sizes.dw);
+      const copy = heap.f32(at.work + 4 * (p * partFloats + dwOffset), sizes.dw);
       for (let i = 0; i < sizes.dw; i++) dw[i] = Math.fround(dw[i] + copy[i]);
     }
   } finally {
-    if (data >= 0) heap.release(data);
+    block?.release();
     heap.release(head);
   }
 }
