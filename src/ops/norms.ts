@@ -1,5 +1,7 @@
 import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
+import { nativePointwise } from '../kernels/registry.js';
+import type { NativeAddon } from '../kernels/native/loader.js';
 import { Tensor, type TypedData, zeros } from '../tensor/tensor.js';
 
 /**
@@ -88,14 +90,15 @@ export function batchNorm(
   const xd = x.data;
   const mean = new Float64Array(C);
   const invstd = new Float64Array(C);
+  const stats = training ? channelMoments(xd, N, C, S) : null;
   for (let c = 0; c < C; c++) {
-    if (!training) {
+    if (!stats) {
       mean[c] = runningMean!.data[c];
       invstd[c] = 1 / Math.sqrt(runningVar!.data[c] + eps);
       continue;
     }
-    const mu = channelSum(xd, N, C, S, c) / M;
-    const q = channelSqDev(xd, N, C, S, c, mu);
+    const mu = stats.sum[c] / M;
+    const q = stats.sqdev[c];
     mean[c] = mu;
     invstd[c] = 1 / Math.sqrt(q / M + eps);
     if (runningMean !== null) {
@@ -104,35 +107,87 @@ export function batchNorm(
     }
   }
   const y = zeros(x.shape, x.dtype);
+  const scale = new Float64Array(C);
+  const shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
-    const a = invstd[c] * (weight === null ? 1 : weight.data[c]);
-    channelAffine(xd, y.data, N, C, S, c, a, (bias === null ? 0 : bias.data[c]) - mean[c] * a, null, 0);
+    scale[c] = invstd[c] * (weight === null ? 1 : weight.data[c]);
+    shift[c] = (bias === null ? 0 : bias.data[c]) - mean[c] * scale[c];
   }
+  channelAffine(xd, y.data, N, C, S, scale, shift, null, null);
   return record(op, y, [x, weight, bias], (g) => {
     const gd = g.data;
     const dx = needsGrad(x) ? zeros(x.shape, x.dtype) : null;
     const dw = needsGrad(weight) ? zeros([C], x.dtype) : null;
     const db = needsGrad(bias) ? zeros([C], x.dtype) : null;
+    const sums = channelSumDot(gd, xd, N, C, S);
+    const kg = new Float64Array(C);
+    const kx = new Float64Array(C);
+    const k0 = new Float64Array(C);
     for (let c = 0; c < C; c++) {
       const mu = mean[c];
       const is = invstd[c];
-      const sg = channelSum(gd, N, C, S, c);
+      const sg = sums.sum[c];
       // Σ g·x̂ = σ⁻¹·(Σ g·x − μ·Σ g)
-      const sgx = is * (channelDot(gd, xd, N, C, S, c) - mu * sg);
+      const sgx = is * (sums.dot[c] - mu * sg);
       if (dw !== null) dw.data[c] = sgx;
       if (db !== null) db.data[c] = sg;
-      if (dx === null) continue;
       const k = is * (weight === null ? 1 : weight.data[c]);
       // Training: the batch statistics depend on x too, which subtracts the mean of g and its
       // projection on x̂: dx = w·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)). Eval: just w·σ⁻¹·g.
       // As dx = k·g + kx·x + k0, one fused pass.
       const mg = training ? sg / M : 0;
       const mgx = training ? sgx / M : 0;
-      const kx = -k * is * mgx;
-      channelAffine(xd, dx.data, N, C, S, c, kx, -k * mg - kx * mu, gd, k);
+      kg[c] = k;
+      kx[c] = -k * is * mgx;
+      k0[c] = -k * mg - kx[c] * mu;
     }
+    if (dx !== null) channelAffine(xd, dx.data, N, C, S, kx, k0, gd, kg);
     return [dx, dw, db];
   });
+}
+
+/** The native addon when it can run batch norm's loops on these arrays (float32, native backend). */
+function nativeFor(...arrays: TypedData[]): NativeAddon | null {
+  return arrays.every((a) => a instanceof Float32Array) ? nativePointwise() : null;
+}
+
+/** Per channel of x [N, C, S]: Σx and Σ(x − mean)², in float64. */
+function channelMoments(xd: TypedData, N: number, C: number, S: number): { sum: Float64Array; sqdev: Float64Array } {
+  const sum = new Float64Array(C);
+  const sqdev = new Float64Array(C);
+  const native = N * C * S > 0 ? nativeFor(xd) : null;
+  if (native) {
+    native.channelMoments(xd as Float32Array, N, sum, sqdev);
+    return { sum, sqdev };
+  }
+  for (let c = 0; c < C; c++) {
+    sum[c] = channelSum(xd, N, C, S, c);
+    sqdev[c] = channelSqDev(xd, N, C, S, c, sum[c] / (N * S));
+  }
+  return { sum, sqdev };
+}
+
+/** Per channel Σg and Σg·x, in float64. */
+function channelSumDot(gd: TypedData, xd: TypedData, N: number, C: number, S: number): { sum: Float64Array; dot: Float64Array } {
+  const sum = new Float64Array(C);
+  const dot = new Float64Array(C);
+  const native = N * C * S > 0 ? nativeFor(gd, xd) : null;
+  if (native) {
+    native.channelSumDot(gd as Float32Array, xd as Float32Array, N, sum, dot);
+    return { sum, dot };
+  }
+  for (let c = 0; c < C; c++) {
+    sum[c] = channelSum(gd, N, C, S, c);
+    dot[c] = channelDot(gd, xd, N, C, S, c);
+  }
+  return { sum, dot };
+}
+
+/** out = kx[c]·x + k0[c] (+ kg[c]·g when g is given) on every channel. */
+function channelAffine(x: TypedData, out: TypedData, N: number, C: number, S: number, kx: Float64Array, k0: Float64Array, g: TypedData | null, kg: Float64Array | null): void {
+  const native = N * C * S > 0 ? nativeFor(x, out, ...(g ? [g] : [])) : null;
+  if (native) return native.channelAffine(x as Float32Array, out as Float32Array, N, kx, k0, g as Float32Array | null, kg);
+  for (let c = 0; c < C; c++) channelAffineOne(x, out, N, C, S, c, kx[c], k0[c], g, kg ? kg[c] : 0);
 }
 
 // The per-channel loops of batch norm over [N, C, S]: channel c is N runs of S contiguous values.
@@ -192,7 +247,7 @@ function channelDot(a: TypedData, b: TypedData, N: number, C: number, S: number,
 }
 
 /** out = kx·x + k0 (+ kg·g when g is given), over channel c. */
-function channelAffine(x: TypedData, out: TypedData, N: number, C: number, S: number, c: number, kx: number, k0: number, g: TypedData | null, kg: number): void {
+function channelAffineOne(x: TypedData, out: TypedData, N: number, C: number, S: number, c: number, kx: number, k0: number, g: TypedData | null, kg: number): void {
   for (let n = 0; n < N; n++) {
     const o = (n * C + c) * S;
     const e = o + S;

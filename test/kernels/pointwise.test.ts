@@ -45,6 +45,38 @@ describe('native pointwise kernels', { skip: addon ? false : 'no native addon he
     }
   });
 
+  it("batch norm's channel loops match plain float64 loops", () => {
+    for (const [N, C, P] of [[3, 5, 7], [2, 4, 16], [1, 1, 1], [4, 3, 1001]]) {
+      const x = randn([N * C * P], { seed: 7 * N + C }).data as Float32Array;
+      const g = randn([N * C * P], { seed: 9 * N + P }).data as Float32Array;
+      const at = (n: number, c: number, p: number) => (n * C + c) * P + p;
+      const sum = new Float64Array(C), sq = new Float64Array(C), gs = new Float64Array(C), dot = new Float64Array(C);
+      addon!.channelMoments(x, N, sum, sq);
+      addon!.channelSumDot(g, x, N, gs, dot);
+      const kx = Float64Array.from({ length: C }, (_, c) => 0.5 + c);
+      const k0 = Float64Array.from({ length: C }, (_, c) => -c / 3);
+      const kg = Float64Array.from({ length: C }, (_, c) => 2 - c);
+      const out = new Float32Array(N * C * P).fill(NaN);
+      const out2 = new Float32Array(N * C * P).fill(NaN);
+      addon!.channelAffine(x, out, N, kx, k0, null, null);
+      addon!.channelAffine(x, out2, N, kx, k0, g, kg);
+      const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+      for (let c = 0; c < C; c++) {
+        let s = 0, q = 0, sg = 0, sd = 0;
+        for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) s += x[at(n, c, p)];
+        const mu = s / (N * P);
+        for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) {
+          q += (x[at(n, c, p)] - mu) ** 2;
+          sg += g[at(n, c, p)];
+          sd += g[at(n, c, p)] * x[at(n, c, p)];
+          assert.equal(out[at(n, c, p)], Math.fround(x[at(n, c, p)] * kx[c] + k0[c]));
+          assert.equal(out2[at(n, c, p)], Math.fround(g[at(n, c, p)] * kg[c] + x[at(n, c, p)] * kx[c] + k0[c]));
+        }
+        assert.ok(close(sum[c], s) && close(sq[c], q) && close(gs[c], sg) && close(dot[c], sd), `N${N} C${C} P${P} channel ${c}`);
+      }
+    }
+  });
+
   it('refuses arrays of other types or lengths, and a batch that does not divide g', () => {
     const f = new Float32Array(8);
     assert.throws(() => addon!.add(f, new Float32Array(7), f), /add: expected \(a, b, out\)/);
@@ -55,5 +87,14 @@ describe('native pointwise kernels', { skip: addon ? false : 'no native addon he
     assert.throws(() => addon!.channelSums(f, new Float32Array(2), 0), /channelSums: expected/);
     assert.throws(() => addon!.channelSums(f, new Float32Array(0), 1), /channelSums: expected/);
     assert.throws(() => (addon!.add as unknown as (x: Float32Array) => void)(f), /add: expected/);
+    const d2 = new Float64Array(2);
+    assert.throws(() => addon!.channelMoments(new Float32Array(9), 2, d2, d2), /channelMoments: expected/); // 9 is not 2·2·plane
+    assert.throws(() => addon!.channelMoments(f, 2, d2, new Float64Array(3)), /channelMoments: expected/);
+    assert.throws(() => addon!.channelMoments(f, 2, new Float32Array(2) as unknown as Float64Array, d2), /channelMoments: expected/);
+    assert.throws(() => addon!.channelSumDot(f, new Float32Array(4), 2, d2, d2), /channelSumDot: expected/);
+    assert.throws(() => addon!.channelAffine(f, new Float32Array(7), 2, d2, d2, null, null), /channelAffine: expected/);
+    assert.throws(() => addon!.channelAffine(f, f, 2, d2, d2, f, null), /channelAffine: expected/);
+    assert.throws(() => addon!.channelAffine(f, f, 2, d2, d2, new Float32Array(4), d2), /channelAffine: expected/);
+    assert.throws(() => addon!.channelAffine(f, f, 0, d2, d2, null, null), /channelAffine: expected/);
   });
 });

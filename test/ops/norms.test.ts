@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchNorm, gradcheck, gradcheckProjected, groupNorm, layerNorm, normExceptDim, randn, Tensor, tensor, weightNorm } from '../../src/index.js';
+import { batchNorm, gradcheck, gradcheckProjected, groupNorm, layerNorm, normExceptDim, rand, randn, Tensor, tensor, weightNorm, setBackend } from '../../src/index.js';
+import { backendReport } from '../../src/kernels/registry.js';
 
 const f64 = (shape: number[], seed: number) => randn(shape, { seed, dtype: 'float64' });
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-9) => {
@@ -107,6 +108,39 @@ describe('batchNorm', () => {
     const fn = (xx: Tensor, w: Tensor, b: Tensor) => batchNorm(xx, rm, rv, w, b, { training: true, momentum: 0.3 });
     ok(gradcheckProjected(fn, [f64([4, 4, 6, 5], 5).requiresGrad_(), f64([4], 6).requiresGrad_(), f64([4], 7).requiresGrad_()]));
   });
+});
+
+describe('batchNorm float32 on each backend', () => {
+  // float32 runs on the native addon's channel loops on the native backend and on the JS loops
+  // elsewhere; both must agree with float64 (forward, dx, dweight, dbias), training and eval.
+  const backends = backendReport().filter((b) => b.kernels.length > 0).map((b) => b.backend);
+  for (const backend of backends) {
+    for (const training of [true, false]) {
+      it(`${backend}, ${training ? 'training' : 'eval'}`, () => {
+        setBackend(backend);
+        try {
+          const run = (dtype: 'float32' | 'float64') => {
+            const x = randn([3, 5, 6, 7], { seed: 1, dtype }).requiresGrad_(true);
+            const w = randn([5], { seed: 2, dtype }).requiresGrad_(true);
+            const b = randn([5], { seed: 3, dtype }).requiresGrad_(true);
+            const rm = randn([5], { seed: 4, dtype });
+            const rv = rand([5], { seed: 5, dtype, low: 0.5, high: 2 });
+            const y = batchNorm(x, rm, rv, w, b, { training });
+            y.backward(randn([3, 5, 6, 7], { seed: 6, dtype }));
+            return [y.data, x.grad!.data, w.grad!.data, b.grad!.data, rm.data, rv.data];
+          };
+          const f32 = run('float32');
+          const f64 = run('float64');
+          f32.forEach((got, k) => {
+            const scale = Math.max(1, ...Array.from(f64[k], Math.abs));
+            for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - f64[k][i]) <= 2e-5 * scale, `output ${k}[${i}]: ${got[i]} vs ${f64[k][i]}`);
+          });
+        } finally {
+          setBackend(null);
+        }
+      });
+    }
+  }
 });
 
 describe('layerNorm', () => {

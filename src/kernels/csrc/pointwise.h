@@ -38,4 +38,75 @@ inline void channel_sums(const float* g, size_t batch, size_t channels, size_t p
   }
 }
 
+// Batch norm's per-channel loops over x [batch, channels, plane] (channel c is `batch` runs of
+// `plane` contiguous values), all in double as the JavaScript path: Σx and Σ(x − mean)²...
+inline void channel_moments(const float* x, size_t batch, size_t channels, size_t plane, double* sum, double* sqdev) {
+  const double count = static_cast<double>(batch * plane);
+  for (size_t c = 0; c < channels; c++) {
+    double a[4] = {0, 0, 0, 0};
+    for (size_t n = 0; n < batch; n++) {
+      const float* p = x + (n * channels + c) * plane;
+      size_t i = 0;
+      for (; i + 4 <= plane; i += 4)
+        for (int k = 0; k < 4; k++) a[k] += p[i + k];
+      for (; i < plane; i++) a[0] += p[i];
+    }
+    const double s = (a[0] + a[1]) + (a[2] + a[3]);
+    const double mu = s / count;
+    double q[4] = {0, 0, 0, 0};
+    for (size_t n = 0; n < batch; n++) {
+      const float* p = x + (n * channels + c) * plane;
+      size_t i = 0;
+      for (; i + 4 <= plane; i += 4)
+        for (int k = 0; k < 4; k++) {
+          const double d = p[i + k] - mu;
+          q[k] += d * d;
+        }
+      for (; i < plane; i++) q[0] += (p[i] - mu) * (p[i] - mu);
+    }
+    sum[c] = s;
+    sqdev[c] = (q[0] + q[1]) + (q[2] + q[3]);
+  }
+}
+
+// ...Σg and Σg·x (the backward's statistics)...
+inline void channel_sum_dot(const float* g, const float* x, size_t batch, size_t channels, size_t plane, double* sum, double* dot) {
+  for (size_t c = 0; c < channels; c++) {
+    double a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
+    for (size_t n = 0; n < batch; n++) {
+      const size_t o = (n * channels + c) * plane;
+      const float* gp = g + o;
+      const float* xp = x + o;
+      size_t i = 0;
+      for (; i + 4 <= plane; i += 4)
+        for (int k = 0; k < 4; k++) {
+          a[k] += gp[i + k];
+          b[k] += static_cast<double>(gp[i + k]) * xp[i + k];
+        }
+      for (; i < plane; i++) {
+        a[0] += gp[i];
+        b[0] += static_cast<double>(gp[i]) * xp[i];
+      }
+    }
+    sum[c] = (a[0] + a[1]) + (a[2] + a[3]);
+    dot[c] = (b[0] + b[1]) + (b[2] + b[3]);
+  }
+}
+
+// ...and out = kx[c]·x + k0[c] (+ kg[c]·g when g is given), in double, rounded once.
+inline void channel_affine(const float* x, float* out, size_t batch, size_t channels, size_t plane, const double* kx,
+                           const double* k0, const float* g, const double* kg) {
+  for (size_t n = 0; n < batch; n++)
+    for (size_t c = 0; c < channels; c++) {
+      const size_t o = (n * channels + c) * plane;
+      const double a = kx[c], b = k0[c];
+      if (g == nullptr) {
+        for (size_t i = 0; i < plane; i++) out[o + i] = static_cast<float>(x[o + i] * a + b);
+      } else {
+        const double kgc = kg[c];
+        for (size_t i = 0; i < plane; i++) out[o + i] = static_cast<float>(g[o + i] * kgc + x[o + i] * a + b);
+      }
+    }
+}
+
 }  // namespace atrous

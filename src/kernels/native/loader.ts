@@ -22,6 +22,12 @@ export interface NativeAddon {
   add(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** out[c] = Σ g[n, c, ...] over the batch and the plane (a conv's bias gradient), summed in double. */
   channelSums(g: Float32Array, out: Float32Array, batch: number): void;
+  /** Batch norm over x [batch, C, plane], C = sum.length: per channel Σx and Σ(x − mean)², in double. */
+  channelMoments(x: Float32Array, batch: number, sum: Float64Array, sqdev: Float64Array): void;
+  /** Per channel Σg and Σg·x, in double (batch norm's backward). */
+  channelSumDot(g: Float32Array, x: Float32Array, batch: number, sum: Float64Array, dot: Float64Array): void;
+  /** out = kx[c]·x + k0[c] (+ kg[c]·g), computed in double; g and kg both null or both given. */
+  channelAffine(x: Float32Array, out: Float32Array, batch: number, kx: Float64Array, k0: Float64Array, g: Float32Array | null, kg: Float64Array | null): void;
   /** Multiply-add throughput in GFLOP/s over all `threads` for one instruction set. */
   peak(isa: string, threads: number, seconds: number): number;
 }

@@ -1,5 +1,6 @@
 // N-API binding of the pointwise kernels training runs most: ReLU forward and backward, same-shape
-// addition (residuals, gradient sums) and per-channel sums (bias gradients). In
+// addition (residuals, gradient sums), per-channel sums (bias gradients) and batch norm's
+// per-channel statistics and affine pass. In
 // JavaScript each is a typed-array loop the JIT does not vectorise, and a TCN training step runs
 // 48 of them over 460,800 floats; here the compiler vectorises them (baseline SSE2 flags: they are
 // bound by memory, not arithmetic). Every call checks that the arrays are float32 and equally long.
@@ -91,6 +92,92 @@ napi_value ChannelSums(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A typed array of `type` (its data and length), or false.
+template <typename T>
+bool array_of(napi_env env, napi_value v, napi_typedarray_type type, T** data, size_t* len) {
+  bool is = false;
+  napi_typedarray_type t;
+  void* p = nullptr;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is || napi_get_typedarray_info(env, v, &t, len, &p, nullptr, nullptr) != napi_ok ||
+      t != type) {
+    return false;
+  }
+  *data = static_cast<T*>(p);
+  return true;
+}
+
+// Batch norm's layout check: x holds batch · channels · plane floats for a whole plane ≥ 1.
+bool channel_layout(size_t xlen, int32_t batch, size_t channels, size_t* plane) {
+  if (batch < 1 || channels < 1) return false;
+  const size_t per = static_cast<size_t>(batch) * channels;
+  if (xlen == 0 || xlen % per != 0) return false;
+  *plane = xlen / per;
+  return true;
+}
+
+// (x, batch, sum, sqdev): per channel Σx and Σ(x − mean)² into two Float64Arrays of C.
+napi_value ChannelMoments(napi_env env, napi_callback_info info) {
+  const char* usage = "atrous native channelMoments: expected (x, batch, sum, sqdev): x a Float32Array of batch · C · plane, sum and sqdev Float64Arrays of C";
+  napi_value argv[4];
+  size_t argc = 4;
+  float* x;
+  double *sum, *sq;
+  size_t xl, sl, ql, plane;
+  int32_t batch = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 4 || !array_of(env, argv[0], napi_float32_array, &x, &xl) ||
+      napi_get_value_int32(env, argv[1], &batch) != napi_ok || !array_of(env, argv[2], napi_float64_array, &sum, &sl) ||
+      !array_of(env, argv[3], napi_float64_array, &sq, &ql) || sl != ql || !channel_layout(xl, batch, sl, &plane)) {
+    return fail(env, usage);
+  }
+  atrous::channel_moments(x, static_cast<size_t>(batch), sl, plane, sum, sq);
+  return nullptr;
+}
+
+// (g, x, batch, sum, dot): per channel Σg and Σg·x.
+napi_value ChannelSumDot(napi_env env, napi_callback_info info) {
+  const char* usage = "atrous native channelSumDot: expected (g, x, batch, sum, dot): g and x Float32Arrays of batch · C · plane, sum and dot Float64Arrays of C";
+  napi_value argv[5];
+  size_t argc = 5;
+  float *g, *x;
+  double *sum, *dot;
+  size_t gl, xl, sl, dl, plane;
+  int32_t batch = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5 || !array_of(env, argv[0], napi_float32_array, &g, &gl) ||
+      !array_of(env, argv[1], napi_float32_array, &x, &xl) || gl != xl || napi_get_value_int32(env, argv[2], &batch) != napi_ok ||
+      !array_of(env, argv[3], napi_float64_array, &sum, &sl) || !array_of(env, argv[4], napi_float64_array, &dot, &dl) || sl != dl ||
+      !channel_layout(xl, batch, sl, &plane)) {
+    return fail(env, usage);
+  }
+  atrous::channel_sum_dot(g, x, static_cast<size_t>(batch), sl, plane, sum, dot);
+  return nullptr;
+}
+
+// (x, out, batch, kx, k0, g, kg): out = kx[c]·x + k0[c] (+ kg[c]·g); g and kg may both be null.
+napi_value ChannelAffine(napi_env env, napi_callback_info info) {
+  const char* usage = "atrous native channelAffine: expected (x, out, batch, kx, k0, g, kg): x, out (and g) Float32Arrays of batch · C · plane, kx, k0 (and kg) Float64Arrays of C; g and kg both null or both given";
+  napi_value argv[7];
+  size_t argc = 7;
+  float *x, *out, *g = nullptr;
+  double *kx, *k0, *kg = nullptr;
+  size_t xl, ol, gl = 0, kxl, k0l, kgl = 0, plane;
+  int32_t batch = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 7 || !array_of(env, argv[0], napi_float32_array, &x, &xl) ||
+      !array_of(env, argv[1], napi_float32_array, &out, &ol) || ol != xl || napi_get_value_int32(env, argv[2], &batch) != napi_ok ||
+      !array_of(env, argv[3], napi_float64_array, &kx, &kxl) || !array_of(env, argv[4], napi_float64_array, &k0, &k0l) || k0l != kxl ||
+      !channel_layout(xl, batch, kxl, &plane)) {
+    return fail(env, usage);
+  }
+  napi_valuetype gt, kgt;
+  if (napi_typeof(env, argv[5], &gt) != napi_ok || napi_typeof(env, argv[6], &kgt) != napi_ok) return fail(env, usage);
+  if (gt != napi_null || kgt != napi_null) {
+    if (!array_of(env, argv[5], napi_float32_array, &g, &gl) || gl != xl || !array_of(env, argv[6], napi_float64_array, &kg, &kgl) || kgl != kxl) {
+      return fail(env, usage);
+    }
+  }
+  atrous::channel_affine(x, out, static_cast<size_t>(batch), kxl, plane, kx, k0, g, kg);
+  return nullptr;
+}
+
 }  // namespace
 
 namespace atrous {
@@ -102,6 +189,9 @@ void register_pointwise(napi_env env, napi_value exports) {
       {"reluBackward", nullptr, ReluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSums", nullptr, ChannelSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelMoments", nullptr, ChannelMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelSumDot", nullptr, ChannelSumDot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
