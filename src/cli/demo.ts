@@ -3,13 +3,13 @@ import { describeFiles, runClassifier } from './classifier-run.js';
 
 /**
  * `atrous demo`: the main job, with no options — train the dilated digit classifier on the shipped
- * digits (about two minutes on two cores), print the test accuracy, and draw the curves, the
+ * digits (about a minute on two cores), print the test accuracy, and draw the curves, the
  * confusion matrix and the receptive field over a digit.
  */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Train the dilated digit classifier on the shipped digits (~2 min on 2 cores) and draw what it learned.')
+    .description('Train the dilated digit classifier on the shipped digits (about a minute on 2 cores) and draw what it learned.')
     .option('--out <dir>', 'output folder (default runs/digits-<time>)')
     .action(async (o: { out?: string }) => {
       process.stdout.write('atrous demo: a dilated residual network (3x3 convs at dilations 1 and 3 after one stride-2 conv) learns the 7,996 training digits; 2,004 held-out digits test it.\n');
