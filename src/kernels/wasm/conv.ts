@@ -222,7 +222,7 @@ function weightGrad(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Flo
     const at = block.at;
     heap.f32(at.x, sizes.x).set(x);
     heap.f32(at.dy, sizes.dy).set(dy);
-    pool.run({ desc: head, x: at.x, wpack: at.work, bias: 0, y: at.dy, tasks: parts, op: 'wgrad' }, { panelBytes: 0, intsBytes: 0 }, parts);
+    pool.run({ desc: head, x: at.x, wpack: at.work, bias: 0, y: at.dy, tasks: parts, op: 'wgrad' }, { panelBytes: 0, intsBytes: 0 }, Math.min(threads, parts));
     block.checkGuards();
     // Float32 sums in part order, as the native kernel adds its threads' copies.
     dw.set(heap.f32(at.work + 4 * dwOffset, sizes.dw));
