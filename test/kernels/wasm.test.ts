@@ -140,3 +140,20 @@ test('a write past y into its guard zone is reported, not silently kept', () => 
   }
   assert.equal(k.heapStats().blocks, 0, 'buffers released after the error');
 });
+
+test('the weight gradient runs on as many threads as asked, no more', async () => {
+  const [k] = wasmConvKernels(); // a fresh pool: no workers yet
+  try {
+    const l = layer(11, 8, 8, 40);
+    const dy = randn([...l.plan.outShape], { seed: 12 }).data as Float32Array;
+    const dw1 = new Float32Array(l.w.length);
+    k.weightGrad(l.plan, l.x, dy, dw1, 1);
+    assert.equal(k.pool().workers.length, 0, 'one thread: the calling thread alone');
+    const dw2 = new Float32Array(l.w.length);
+    k.weightGrad(l.plan, l.x, dy, dw2, 2);
+    assert.equal(k.pool().workers.length, 1, 'two threads: one worker');
+    assert.deepEqual(dw2, dw1); // parts are added in part order, whichever thread ran them
+  } finally {
+    await k.close();
+  }
+});
