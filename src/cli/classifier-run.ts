@@ -31,6 +31,8 @@ const DATASET_WORDS: Record<ImageDataset, { test: string; rfClass: number }> = {
 export async function runClassifier(opts: ImageTrainOptions & { threads?: number; out?: string; receptiveField?: boolean }): Promise<{ run: ClassifierRun; files: RunFiles }> {
   if (opts.threads !== undefined) setThreads(opts.threads);
   const dataset = opts.dataset ?? 'digits';
+  // Where to write and how many threads are this command's business, not the run's options (the log keeps those).
+  const { threads: _threads, out: _out, receptiveField: _rf, ...trainOptions } = opts;
   const words = DATASET_WORDS[dataset];
   const dir = resolve(opts.out ?? defaultRunDir(dataset));
   mkdirSync(dir, { recursive: true });
@@ -38,7 +40,7 @@ export async function runClassifier(opts: ImageTrainOptions & { threads?: number
   let started = false;
   const run = await withCtrlC(async (stopped) => {
     try {
-      return await trainImageClassifier(opts, {
+      return await trainImageClassifier(trainOptions, {
         shouldStop: stopped,
         onStep: (s) => {
           const payload = { epoch: s.epoch, loss: s.loss.toFixed(4), acc: (100 * s.accuracy).toFixed(1) + '%', eps: Math.round(s.examplesPerSecond) };
