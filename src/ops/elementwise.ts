@@ -1,7 +1,7 @@
 import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError } from '../errors.js';
 import { nativePointwise } from '../kernels/registry.js';
-import { Tensor, type TypedData, zeros } from '../tensor/tensor.js';
+import { Tensor, type TypedData, uninitialized, zeros } from '../tensor/tensor.js';
 import { broadcastShapes, describe, expectSameDtype, forEachRow, planBroadcast, sameShape, sumToShape } from './broadcast.js';
 
 /** A tensor, or a plain number standing for a scalar of the other operand's dtype. */
@@ -49,7 +49,7 @@ const NATIVE_MIN = 4096;
 /** out = a ⊙ b with broadcasting; a plain loop when the shapes match. */
 function compute(op: string, code: number, a: Tensor, b: Tensor): Tensor {
   if (sameShape(a.shape, b.shape)) {
-    const out = zeros(a.shape, a.dtype);
+    const out = uninitialized(a.shape, a.dtype); // one full pass writes every element
     // Residual sums are the big same-shape adds of training: vectorised native code where it runs.
     const native = code === ADD && out.data instanceof Float32Array && out.size >= NATIVE_MIN ? nativePointwise() : null;
     if (native) native.add(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array);

@@ -2,7 +2,7 @@ import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
 import { nativePointwise } from '../kernels/registry.js';
 import type { NativeAddon } from '../kernels/native/loader.js';
-import { Tensor, type TypedData, zeros } from '../tensor/tensor.js';
+import { Tensor, type TypedData, uninitialized, zeros } from '../tensor/tensor.js';
 
 /**
  * Normalisation layers as fused ops: one pass for the statistics (float64 sums), one for the
@@ -106,7 +106,7 @@ export function batchNorm(
       runningVar!.data[c] = (1 - momentum) * runningVar!.data[c] + momentum * (q / (M - 1));
     }
   }
-  const y = zeros(x.shape, x.dtype);
+  const y = uninitialized(x.shape, x.dtype); // channelAffine writes every element
   const scale = new Float64Array(C);
   const shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
@@ -116,7 +116,7 @@ export function batchNorm(
   channelAffine(xd, y.data, N, C, S, scale, shift, null, null);
   return record(op, y, [x, weight, bias], (g) => {
     const gd = g.data;
-    const dx = needsGrad(x) ? zeros(x.shape, x.dtype) : null;
+    const dx = needsGrad(x) ? uninitialized(x.shape, x.dtype) : null;
     const dw = needsGrad(weight) ? zeros([C], x.dtype) : null;
     const db = needsGrad(bias) ? zeros([C], x.dtype) : null;
     const sums = channelSumDot(gd, xd, N, C, S);

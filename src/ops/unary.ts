@@ -1,6 +1,6 @@
 import { record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
-import { type Tensor, type TypedData, zeros } from '../tensor/tensor.js';
+import { type Tensor, type TypedData, uninitialized } from '../tensor/tensor.js';
 import { expectTensor } from './broadcast.js';
 import { nativePointwise } from '../kernels/registry.js';
 
@@ -15,10 +15,11 @@ function unary(
   backward: (g: TypedData, x: TypedData, y: TypedData, dx: TypedData) => void,
 ): Tensor {
   expectTensor(op, 'x', x);
-  const y = zeros(x.shape, x.dtype);
+  // Every forward and backward below writes each element: no zero fill needed.
+  const y = uninitialized(x.shape, x.dtype);
   forward(x.data, y.data);
   return record(op, y, [x], (g) => {
-    const dx = zeros(x.shape, x.dtype);
+    const dx = uninitialized(x.shape, x.dtype);
     backward(g.data, x.data, y.data, dx.data);
     return [dx];
   });

@@ -22,6 +22,18 @@ let births: WeakSet<ArrayBufferLike> | null = null;
 
 /** A zero-filled Float32Array/Float64Array of `size` elements, from the pool when one fits. */
 export function allocateZeroed(size: number, float64: boolean): Float32Array | Float64Array {
+  return allocate(size, float64, true);
+}
+
+/**
+ * The same without the zero fill when the memory comes from the pool (it then holds a dead
+ * gradient's values): only for outputs the caller overwrites in full.
+ */
+export function allocateUninitialized(size: number, float64: boolean): Float32Array | Float64Array {
+  return allocate(size, float64, false);
+}
+
+function allocate(size: number, float64: boolean, zeroed: boolean): Float32Array | Float64Array {
   const bytes = size * (float64 ? 8 : 4);
   let out: Float32Array | Float64Array | null = null;
   if (bytes >= MIN_BYTES) {
@@ -29,7 +41,7 @@ export function allocateZeroed(size: number, float64: boolean): Float32Array | F
     if (buf) {
       pooledBytes -= bytes;
       out = float64 ? new Float64Array(buf) : new Float32Array(buf);
-      out.fill(0);
+      if (zeroed) out.fill(0);
     }
   }
   out ??= float64 ? new Float64Array(size) : new Float32Array(size);

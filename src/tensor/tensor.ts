@@ -1,7 +1,7 @@
 import { runBackward } from '../autograd/backward.js';
 import { type GradNode, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
-import { allocateZeroed } from './buffer-pool.js';
+import { allocateUninitialized, allocateZeroed } from './buffer-pool.js';
 import { Rng } from './random.js';
 
 export type DType = 'float32' | 'float64';
@@ -175,16 +175,30 @@ export function tensor(values: NestedArray | TypedData | number[], shape?: reado
   return new Tensor(dtype === 'float64' ? Float64Array.from(flat) : Float32Array.from(flat), inferred);
 }
 
-function allocate(shape: readonly number[], dtype: DType): TypedData {
+function checkedSize(shape: readonly number[]): number {
   const size = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new AtrousError('bad_tensor', `tensor: shape ${fmtShape(shape)} is not a valid size`);
   }
-  return allocateZeroed(size, dtype === 'float64');
+  return size;
+}
+
+function allocate(shape: readonly number[], dtype: DType): TypedData {
+  return allocateZeroed(checkedSize(shape), dtype === 'float64');
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   return new Tensor(allocate(shape, dtype), shape);
+}
+
+/**
+ * A tensor whose values are whatever its memory held (like `torch.empty`): for ops that write every
+ * element of their output, so recycled gradient memory skips the zero fill. Internal: not exported
+ * from the package.
+ */
+export function uninitialized(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  const size = checkedSize(shape);
+  return new Tensor(allocateUninitialized(size, dtype === 'float64'), shape);
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
