@@ -96,7 +96,6 @@ typedef WeightGrad<VL, 4, 4, 1> WgradBlock;
 typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
 #endif
 typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
-static bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.Cout == d.groups; }
 
 template <typename K>
 static WgradSizes wgrad_sizes_of(const K& k) {
@@ -107,16 +106,9 @@ WgradSizes wgrad_sizes(const ConvDesc& d) {
   return wgrad_depthwise(d) ? wgrad_sizes_of(WgradDepthwise(d)) : wgrad_sizes_of(WgradBlock(d));
 }
 
-template <typename K>
-static void wgrad_from(const K& k, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
-  float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
-  for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
-  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch, ints);
-}
-
 void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
-  if (wgrad_depthwise(d)) wgrad_from(WgradDepthwise(d), x, dy, scratch, ints, first, step);
-  else wgrad_from(WgradBlock(d), x, dy, scratch, ints, first, step);
+  if (wgrad_depthwise(d)) wgrad_tasks(WgradDepthwise(d), x, dy, scratch, ints, first, step);
+  else wgrad_tasks(WgradBlock(d), x, dy, scratch, ints, first, step);
 }
 
 // `rounds` × 4096 steps of 12 independent multiply-add chains of VL lanes: this build's peak

@@ -54,11 +54,7 @@ inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 // one row with four accumulators when every group has one channel (depthwise).
 typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
 typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
-inline bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.Cout == d.groups; }
 
-// Part `part` of `parts` of the weight gradient: tasks part, part + parts, ... summed into this
-// part's own dw copy, the last dw_floats() of its scratch (JavaScript adds the copies in part order,
-// so the result does not depend on which thread ran which part).
 // Floats of one part's work area: its scratch and its ints (4 bytes each), rounded up to whole
 // 64-byte lines so every part starts aligned.
 template <typename K>
@@ -66,14 +62,13 @@ unsigned long long wgrad_part_floats(const K& k) {
   return (k.scratch_floats() + k.scratch_ints() + 15) / 16 * 16;
 }
 
+// Part `part` of `parts` of the weight gradient, in its own work area: tasks part, part + parts, ...
+// summed into its own dw copy, the last dw_floats() of its scratch (JavaScript adds the copies in
+// part order, so the result does not depend on which thread ran which part).
 template <typename K>
 void wgrad_part(const K& k, const float* x, const float* dy, float* work, int part, int parts) {
-  const unsigned long long per = wgrad_part_floats(k);
-  float* scratch = work + per * static_cast<unsigned long long>(part);
-  int* ints = reinterpret_cast<int*>(scratch + k.scratch_floats());
-  float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
-  for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
-  for (long long i = part; i < k.task_count(); i += parts) k.run_task(i, x, dy, dwp, scratch, ints);
+  float* scratch = work + wgrad_part_floats(k) * static_cast<unsigned long long>(part);
+  wgrad_tasks(k, x, dy, scratch, reinterpret_cast<int*>(scratch + k.scratch_floats()), part, parts);
 }
 
 template <typename K>

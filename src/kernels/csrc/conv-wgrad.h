@@ -302,5 +302,17 @@ struct WeightGrad {
   }
 };
 
+// Every group has one input and one output channel (depthwise): the one-row block applies.
+inline bool wgrad_depthwise(const ConvDesc& d) { return d.Cin == d.groups && d.Cout == d.groups; }
+
+// Tasks first, first + step, ... of k summed into the dw copy that ends `scratch` (zeroed first):
+// one thread's share (native) or one part (wasm); the caller adds the copies in a fixed order.
+template <typename K>
+void wgrad_tasks(const K& k, const float* x, const float* dy, float* scratch, int* ints, long long first, long long step) {
+  float* dwp = scratch + (k.scratch_floats() - k.dw_floats());
+  for (unsigned long long i = 0; i < k.dw_floats(); i++) dwp[i] = 0.0f;
+  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, dwp, scratch, ints);
+}
+
 }  // namespace ATROUS_ISA_NS
 }  // namespace atrous

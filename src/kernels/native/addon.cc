@@ -21,6 +21,7 @@
 #endif
 
 #include "../csrc/conv-isa.h"
+#include "napi-args.h"
 
 namespace atrous {
 void register_pointwise(napi_env env, napi_value exports);  // pointwise.cc
@@ -169,10 +170,9 @@ void run_conv(const Isa& isa, const ConvDesc& d, const ConvSizes& z, const float
   run_threads(nthreads < 1 ? 1 : nthreads, worker);
 }
 
-napi_value throw_error(napi_env env, const std::string& msg) {
-  napi_throw_error(env, "ATROUS_NATIVE", msg.c_str());
-  return nullptr;
-}
+using atrous::typed;
+
+napi_value throw_error(napi_env env, const std::string& msg) { return atrous::fail(env, msg.c_str()); }
 
 #define CHECK_NAPI(call) \
   if ((call) != napi_ok) return throw_error(env, "atrous native: N-API call failed: " #call)
@@ -186,17 +186,6 @@ const Isa* find_isa(napi_env env, napi_value v) {
   return nullptr;
 }
 
-// A typed array's data and element count, or false if `v` is not of the expected type.
-template <typename T>
-bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** data, size_t* len) {
-  bool is = false;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, nullptr, nullptr) != napi_ok || type != want) return false;
-  *data = static_cast<T*>(ptr);
-  return true;
-}
 
 // Reads a 22-field descriptor, checks every field's range and that the tensor sizes it implies
 // (x, w, y in elements) fit 64 bits: a hand-made descriptor must not wrap around to a small size.

@@ -8,14 +8,13 @@
 
 #include <cstddef>
 
+#include "napi-args.h"
 #include "pointwise.h"
 
 namespace {
 
-napi_value fail(napi_env env, const char* msg) {
-  napi_throw_error(env, "ATROUS_NATIVE", msg);
-  return nullptr;
-}
+using atrous::fail;
+using atrous::typed;
 
 // The n float32 arrays in argv, all of one length; false (and a thrown error) otherwise.
 bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, size_t* len, const char* usage) {
@@ -26,17 +25,11 @@ bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, 
     return false;
   }
   for (size_t i = 0; i < n; i++) {
-    bool is = false;
-    napi_typedarray_type type;
     size_t l = 0;
-    void* data = nullptr;
-    if (napi_is_typedarray(env, argv[i], &is) != napi_ok || !is ||
-        napi_get_typedarray_info(env, argv[i], &type, &l, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array ||
-        (i > 0 && l != *len)) {
+    if (!typed(env, argv[i], napi_float32_array, &out[i], &l) || (i > 0 && l != *len)) {
       fail(env, usage);
       return false;
     }
-    out[i] = static_cast<float*>(data);
     *len = l;
   }
   return true;
@@ -74,36 +67,14 @@ napi_value ChannelSums(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return fail(env, usage);
   float* arr[2];
   size_t len[2];
-  for (int i = 0; i < 2; i++) {
-    bool is = false;
-    napi_typedarray_type type;
-    void* data = nullptr;
-    if (napi_is_typedarray(env, argv[i], &is) != napi_ok || !is ||
-        napi_get_typedarray_info(env, argv[i], &type, &len[i], &data, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
-      return fail(env, usage);
-    }
-    arr[i] = static_cast<float*>(data);
-  }
+  for (int i = 0; i < 2; i++)
+    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i])) return fail(env, usage);
   int32_t batch = 0;
   if (napi_get_value_int32(env, argv[2], &batch) != napi_ok || batch < 1 || len[1] < 1) return fail(env, usage);
   const size_t per = static_cast<size_t>(batch) * len[1];
   if (len[0] % per != 0) return fail(env, usage);
   atrous::channel_sums(arr[0], static_cast<size_t>(batch), len[1], len[0] / per, arr[1]);
   return nullptr;
-}
-
-// A typed array of `type` (its data and length), or false.
-template <typename T>
-bool array_of(napi_env env, napi_value v, napi_typedarray_type type, T** data, size_t* len) {
-  bool is = false;
-  napi_typedarray_type t;
-  void* p = nullptr;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is || napi_get_typedarray_info(env, v, &t, len, &p, nullptr, nullptr) != napi_ok ||
-      t != type) {
-    return false;
-  }
-  *data = static_cast<T*>(p);
-  return true;
 }
 
 // Batch norm's layout check: x holds batch · channels · plane floats for a whole plane ≥ 1.
@@ -124,9 +95,9 @@ napi_value ChannelMoments(napi_env env, napi_callback_info info) {
   double *sum, *sq;
   size_t xl, sl, ql, plane;
   int32_t batch = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 4 || !array_of(env, argv[0], napi_float32_array, &x, &xl) ||
-      napi_get_value_int32(env, argv[1], &batch) != napi_ok || !array_of(env, argv[2], napi_float64_array, &sum, &sl) ||
-      !array_of(env, argv[3], napi_float64_array, &sq, &ql) || sl != ql || !channel_layout(xl, batch, sl, &plane)) {
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 4 || !typed(env, argv[0], napi_float32_array, &x, &xl) ||
+      napi_get_value_int32(env, argv[1], &batch) != napi_ok || !typed(env, argv[2], napi_float64_array, &sum, &sl) ||
+      !typed(env, argv[3], napi_float64_array, &sq, &ql) || sl != ql || !channel_layout(xl, batch, sl, &plane)) {
     return fail(env, usage);
   }
   atrous::channel_moments(x, static_cast<size_t>(batch), sl, plane, sum, sq);
@@ -142,9 +113,9 @@ napi_value ChannelSumDot(napi_env env, napi_callback_info info) {
   double *sum, *dot;
   size_t gl, xl, sl, dl, plane;
   int32_t batch = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5 || !array_of(env, argv[0], napi_float32_array, &g, &gl) ||
-      !array_of(env, argv[1], napi_float32_array, &x, &xl) || gl != xl || napi_get_value_int32(env, argv[2], &batch) != napi_ok ||
-      !array_of(env, argv[3], napi_float64_array, &sum, &sl) || !array_of(env, argv[4], napi_float64_array, &dot, &dl) || sl != dl ||
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5 || !typed(env, argv[0], napi_float32_array, &g, &gl) ||
+      !typed(env, argv[1], napi_float32_array, &x, &xl) || gl != xl || napi_get_value_int32(env, argv[2], &batch) != napi_ok ||
+      !typed(env, argv[3], napi_float64_array, &sum, &sl) || !typed(env, argv[4], napi_float64_array, &dot, &dl) || sl != dl ||
       !channel_layout(xl, batch, sl, &plane)) {
     return fail(env, usage);
   }
@@ -161,16 +132,16 @@ napi_value ChannelAffine(napi_env env, napi_callback_info info) {
   double *kx, *k0, *kg = nullptr;
   size_t xl, ol, gl = 0, kxl, k0l, kgl = 0, plane;
   int32_t batch = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 7 || !array_of(env, argv[0], napi_float32_array, &x, &xl) ||
-      !array_of(env, argv[1], napi_float32_array, &out, &ol) || ol != xl || napi_get_value_int32(env, argv[2], &batch) != napi_ok ||
-      !array_of(env, argv[3], napi_float64_array, &kx, &kxl) || !array_of(env, argv[4], napi_float64_array, &k0, &k0l) || k0l != kxl ||
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 7 || !typed(env, argv[0], napi_float32_array, &x, &xl) ||
+      !typed(env, argv[1], napi_float32_array, &out, &ol) || ol != xl || napi_get_value_int32(env, argv[2], &batch) != napi_ok ||
+      !typed(env, argv[3], napi_float64_array, &kx, &kxl) || !typed(env, argv[4], napi_float64_array, &k0, &k0l) || k0l != kxl ||
       !channel_layout(xl, batch, kxl, &plane)) {
     return fail(env, usage);
   }
   napi_valuetype gt, kgt;
   if (napi_typeof(env, argv[5], &gt) != napi_ok || napi_typeof(env, argv[6], &kgt) != napi_ok) return fail(env, usage);
   if (gt != napi_null || kgt != napi_null) {
-    if (!array_of(env, argv[5], napi_float32_array, &g, &gl) || gl != xl || !array_of(env, argv[6], napi_float64_array, &kg, &kgl) || kgl != kxl) {
+    if (!typed(env, argv[5], napi_float32_array, &g, &gl) || gl != xl || !typed(env, argv[6], napi_float64_array, &kg, &kgl) || kgl != kxl) {
       return fail(env, usage);
     }
   }
