@@ -3,6 +3,9 @@ import type { ConvPlan } from '../shape/plan-conv.js';
 /** Where a kernel runs: the node-gyp addon, WebAssembly, or the plain TypeScript reference. */
 export type Backend = 'native' | 'wasm' | 'ref';
 
+/** How a fast kernel computes a conv (ConvKernel.algorithm). */
+export type ConvAlgorithm = 'winograd' | 'depthwise' | 'direct';
+
 /** A float32 forward conv kernel: the one contract every backend implements (registry.ts chooses). */
 export interface ConvKernel {
   /** `<op>_<dtype>_<algo><tile>__<backend>[_<isa>]`, e.g. `conv_f32_direct4x24__native_avx2`. */
@@ -21,6 +24,11 @@ export interface ConvKernel {
   transpose?(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   /** The conv's weight gradient dw from x and dy, where the backend has a dedicated kernel. */
   weightGrad?(plan: ConvPlan, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
+  /**
+   * The algorithm a plan runs on: 'winograd' (stride-1 3x3 with enough channels, conv-winograd.h),
+   * 'depthwise' or 'direct'. For benchmarks and tests; the reference has none.
+   */
+  algorithm?(plan: ConvPlan): ConvAlgorithm;
   /** Kernels with their own memory (wasm) report its live blocks, so tests can catch leaks. */
   heapStats?(): { bytes: number; blocks: number };
 }

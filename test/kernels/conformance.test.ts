@@ -58,6 +58,17 @@ function stressCases(): ConvCase[] {
     c('small image 10x9, one output channel per group', 2, [3, 6, 10, 9], [2, 3, 3, 3], { padding: 1, groups: 2 }),
     c('small image 16x8 stride (2, 1) d (1, 3)', 2, [3, 5, 16, 8], [6, 5, 3, 3], { dilation: [1, 3], stride: [2, 1], padding: [1, 3] }),
     c('small volume 5x6x7 d2', 3, [3, 2, 5, 6, 7], [4, 2, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
+    // Stride-1 3x3 convs with enough channels run on Winograd's kernel (native; conv-winograd.h):
+    // tiles past the plane's last row or column, chunks of a tile row, output channels that are not
+    // a whole block, dilations below and above a vector, groups.
+    c('Winograd: d3 same, 48 → 48, odd 19x23', 2, [1, 48, 19, 23], [48, 48, 3, 3], { dilation: [3, 3], padding: 'same' }),
+    c('Winograd: d (1, 5), uneven pads, 48 → 52', 2, [2, 48, 17, 30], [52, 48, 3, 3], { dilation: [1, 5], padding: [[0, 2], [7, 1]] }),
+    c('Winograd: groups 2, 48 → 48 each, d2', 2, [1, 96, 12, 13], [96, 48, 3, 3], { dilation: [2, 2], padding: 2, groups: 2 }),
+    c('Winograd: d16 on a 20x18 image', 2, [1, 48, 20, 18], [48, 48, 3, 3], { dilation: [16, 16], padding: 16 }),
+    c('Winograd: d8 on 37x45 (whole vectors of tiles in place, partial ones by lane)', 2, [1, 48, 37, 45], [48, 48, 3, 3], { dilation: [8, 8], padding: 8 }),
+    c('Winograd: d9 valid', 2, [1, 48, 40, 45], [48, 48, 3, 3], { dilation: [9, 9] }),
+    c('Winograd: a 150-wide row in chunks, 64 → 64', 2, [1, 64, 6, 150], [64, 64, 3, 3], { padding: 1 }),
+    c('Winograd: one output row, no bias', 2, [1, 48, 3, 40], [48, 48, 3, 3], { dilation: [1, 2], bias: false }),
   ];
 }
 
@@ -110,6 +121,21 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
   }
 }
 
+test('the Winograd cases run on Winograd where the kernel has it, and the others do not', () => {
+  const winogradShape = (c: ConvCase) => c.name.startsWith('Winograd');
+  for (const kernel of convKernels().filter((k) => k.algorithm)) {
+    cases.forEach((c, i) => {
+      const expected = winogradShape(c) ? 'winograd' : undefined;
+      const got = kernel.algorithm!(forwardInputs(i).plan);
+      if (expected) assert.equal(got, expected, `${kernel.id} ${c.name}`);
+      else assert.notEqual(got, 'winograd', `${kernel.id} ${c.name}: too few channels to pay`);
+    });
+    transposed.forEach((c, i) => {
+      if (winogradShape(c)) assert.equal(kernel.algorithm!(transposedInputs(i).plan), 'winograd', `${kernel.id} ${c.name}`);
+    });
+  }
+});
+
 test('at least one fast kernel is registered where the native addon is built', () => {
   assert.ok(convKernels().length >= 1);
   assert.equal(convKernels().at(-1)!.id, 'conv_f32_ref__js');
@@ -140,6 +166,10 @@ const transposed = [
   tcase('one output channel per group, stride (1, 2)', 2, [2, 4, 6, 11], [4, 1, 3, 3], { stride: [1, 2], groups: 2, padding: [[1, 1], [1, 1]] }),
   tcase('1D stride 9', 1, [2, 3, 20], [3, 4, 4], { stride: [9], dilation: [5], padding: [[3, 2]], outputPadding: [4] }),
   tcase('1D stride 70: too many phases for the phase kernel', 1, [1, 2, 3], [2, 2, 3], { stride: [70], padding: [[1, 0]] }),
+  // Stride-1 3x3 ones with enough channels: a conv over dy on Winograd's kernel (native).
+  tcase('Winograd: stride 1 d4, 48 → 48', 2, [2, 48, 15, 17], [48, 48, 3, 3], { dilation: [4, 4], padding: [[4, 4], [4, 4]] }),
+  tcase('Winograd: crop past the reach (negative padding)', 2, [1, 48, 20, 20], [48, 48, 3, 3], { dilation: [2, 2], padding: [[5, 5], [6, 4]] }),
+  tcase('Winograd: grouped, output padding below dilation', 2, [1, 96, 9, 11], [96, 48, 3, 3], { groups: 2, dilation: [3, 3], padding: [[1, 1], [3, 3]], outputPadding: [2, 1] }),
   tcase('3D stride 2: 8 phases', 3, [2, 3, 3, 4, 5], [3, 2, 3, 2, 3], { stride: [2, 2, 2], dilation: [1, 2, 1], padding: [[1, 1], [1, 0], [0, 1]], outputPadding: [1, 0, 1] }),
 ];
 
@@ -283,8 +313,10 @@ test('extra memory per call is O(tile): packed weights plus small panels, never 
       const tensors = 4 * (p.batch * (p.inChannels * prod(p.inSize) + p.outChannels * prod(p.outSize)) + p.outChannels * ((p.inChannels / p.groups) * prod(p.kernel) + 1));
       const weights = 4 * p.outChannels * (p.inChannels / p.groups) * prod(p.kernel);
       const im2col = 4 * p.inChannels * prod(p.kernel) * prod(p.outSize);
-      // Packed weights round Cout up to whole tiles; wasm also copies the tensors into its memory.
-      const own = kernel.scratchBytes(p, 2) - (kernel.backend === 'wasm' ? tensors : 0) - 1.1 * weights;
+      // Packed weights round Cout up to whole tiles (Winograd's: 16 transformed taps per 9); wasm
+      // also copies the tensors into its memory.
+      const packed = 1.1 * weights * (kernel.algorithm?.(p) === 'winograd' ? 16 / 9 : 1);
+      const own = kernel.scratchBytes(p, 2) - (kernel.backend === 'wasm' ? tensors : 0) - packed;
       assert.ok(own > 0 && own < 1.5e6, `${kernel.id} ${p.op}: ${own} bytes of panels`);
       assert.ok(own < im2col / 5, `${kernel.id} ${p.op}: panels ${own} vs im2col ${im2col}`);
     }

@@ -11,6 +11,7 @@
 #include "conv-isa.h"
 #include "conv-transpose.h"
 #include "conv-wgrad.h"
+#include "conv-winograd.h"
 
 namespace atrous {
 namespace ATROUS_ISA_NS {
@@ -28,6 +29,7 @@ constexpr int VL = 4, MR = 4, NR = 3;   // SSE2: 12 of 16 xmm registers
 typedef DirectConv<VL, MR, NR> Tall;
 typedef DirectConv<VL, 1, 8> Wide;
 typedef DepthwiseConv<VL, 8> Depthwise;
+typedef WinogradConv<VL, MR, NR> Winograd;  // the same register tile, its K loop contiguous
 static bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 
 template <typename K>
@@ -37,12 +39,14 @@ static ConvSizes sizes_of(const K& k) {
 
 // Plain depthwise (multiplier 1, 1D/2D, column stride 1) has its own kernel (conv-depthwise.h).
 ConvSizes conv_sizes(const ConvDesc& d) {
+  if (Winograd::handles(d)) return sizes_of(Winograd(d));
   if (Depthwise::handles(d)) return sizes_of(Depthwise(d));
   return wide(d) ? sizes_of(Wide(d)) : sizes_of(Tall(d));
 }
 
 void conv_pack(const ConvDesc& d, const float* w, float* wpack) {
-  if (Depthwise::handles(d)) Depthwise(d).pack_weights(w, wpack);
+  if (Winograd::handles(d)) Winograd(d).pack_weights(w, wpack);
+  else if (Depthwise::handles(d)) Depthwise(d).pack_weights(w, wpack);
   else if (wide(d)) Wide(d).pack_weights(w, wpack);
   else Tall(d).pack_weights(w, wpack);
 }
@@ -62,7 +66,8 @@ static void run_from(const K& k, const float* x, const float* wpack, const float
 
 void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
               int* next) {
-  if (Depthwise::handles(d)) run_from(Depthwise(d), x, wpack, bias, y, panel, ints, next);
+  if (Winograd::handles(d)) run_from(Winograd(d), x, wpack, bias, y, panel, ints, next);
+  else if (Depthwise::handles(d)) run_from(Depthwise(d), x, wpack, bias, y, panel, ints, next);
   else if (wide(d)) run_from(Wide(d), x, wpack, bias, y, panel, ints, next);
   else run_from(Tall(d), x, wpack, bias, y, panel, ints, next);
 }
@@ -73,18 +78,26 @@ typedef TransposedConv<Tall> TallT;
 typedef TransposedConv<Wide> WideT;
 static bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 
+// Stride-1 3x3 ones with enough channels are a conv over dy, on Winograd's kernel.
+typedef WinogradTransposed<Winograd> WinogradT;
+
 bool transposed_handles(const ConvDesc& d) { return TallT::handles(d); }
 
-ConvSizes transposed_sizes(const ConvDesc& d) { return wide_t(d) ? sizes_of(WideT(d)) : sizes_of(TallT(d)); }
+ConvSizes transposed_sizes(const ConvDesc& d) {
+  if (WinogradT::handles(d)) return sizes_of(WinogradT(d));
+  return wide_t(d) ? sizes_of(WideT(d)) : sizes_of(TallT(d));
+}
 
 void transposed_pack(const ConvDesc& d, const float* w, float* wpack) {
-  if (wide_t(d)) WideT(d).pack_weights(w, wpack);
+  if (WinogradT::handles(d)) WinogradT(d).pack_weights(w, wpack);
+  else if (wide_t(d)) WideT(d).pack_weights(w, wpack);
   else TallT(d).pack_weights(w, wpack);
 }
 
 void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, float* panel,
                     int* ints, int* next) {
-  if (wide_t(d)) run_from(WideT(d), dy, wpack, bias, dx, panel, ints, next);
+  if (WinogradT::handles(d)) run_from(WinogradT(d), dy, wpack, bias, dx, panel, ints, next);
+  else if (wide_t(d)) run_from(WideT(d), dy, wpack, bias, dx, panel, ints, next);
   else run_from(TallT(d), dy, wpack, bias, dx, panel, ints, next);
 }
 
@@ -110,6 +123,11 @@ void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratc
   if (wgrad_depthwise(d)) wgrad_tasks(WgradDepthwise(d), x, dy, scratch, ints, first, step);
   else wgrad_tasks(WgradBlock(d), x, dy, scratch, ints, first, step);
 }
+
+const char* conv_algorithm(const ConvDesc& d) {
+  return Winograd::handles(d) ? "winograd" : Depthwise::handles(d) ? "depthwise" : "direct";
+}
+const char* transposed_algorithm(const ConvDesc& d) { return WinogradT::handles(d) ? "winograd" : "direct"; }
 
 // `rounds` × 4096 steps of 12 independent multiply-add chains of VL lanes: this build's peak
 // throughput, timed by the caller. Returns a lane of the result so the loop is not optimized away.

@@ -37,6 +37,9 @@ struct WgradSizes {
   /* Zeroes this thread's dw copy (the last sizes.dw floats of scratch), then adds tasks   */    \
   /* first, first + step, ... into it: a fixed split, so results repeat bit for bit.       */    \
   void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step); \
+  /* Which kernel a forward / transposed conv runs on: "winograd", "depthwise" or "direct". */ \
+  const char* conv_algorithm(const ConvDesc& d);                                                \
+  const char* transposed_algorithm(const ConvDesc& d);                                          \
   float peak_madd(int rounds);                                                                  \
   int vector_floats();                                                                          \
   }

@@ -19,6 +19,7 @@
 #include "conv-direct.h"
 #include "conv-transpose.h"
 #include "conv-wgrad.h"
+#include "conv-winograd.h"
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
 
@@ -42,12 +43,17 @@ typedef DirectConv<VL, MR, NR> Tall;
 typedef DirectConv<VL, 1, 8> Wide;
 typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
 
+// Stride-1 3x3 convs with enough channels, and their transposed convs: Winograd F(2x2, 3x3) on
+// the same register tile (conv-winograd.h), as conv-isa.cc chooses.
+typedef WinogradConv<VL, MR, NR> Winograd;
+
 inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 
 // Transposed convs: each stride phase on the direct kernel, whose output channels are the forward
 // conv's input channels (conv-isa.cc chooses the same way).
 typedef TransposedConv<Tall> TallT;
 typedef TransposedConv<Wide> WideT;
+typedef WinogradTransposed<Winograd> WinogradT;
 inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 
 // Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on AVX2);
@@ -96,14 +102,16 @@ using atrous::ConvDesc;
 // out[0..3] = packed weight floats, panel floats per thread, scratch ints per thread, task count.
 // Doubles, so JavaScript sees sizes past 2^32 and can refuse them before it allocates anything.
 EXPORT(conv_sizes) void conv_sizes(const ConvDesc* d, double* out) {
-  if (Depthwise::handles(*d)) sizes(Depthwise(*d), out);
+  if (Winograd::handles(*d)) sizes(Winograd(*d), out);
+  else if (Depthwise::handles(*d)) sizes(Depthwise(*d), out);
   else if (wide(*d)) sizes(Wide(*d), out);
   else sizes(Tall(*d), out);
 }
 
 // w: [Cout, Cin/groups, KD, KH, KW] → wpack: conv_sizes()[0] floats in the tile's order.
 EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
-  if (Depthwise::handles(*d)) Depthwise(*d).pack_weights(w, wpack);
+  if (Winograd::handles(*d)) Winograd(*d).pack_weights(w, wpack);
+  else if (Depthwise::handles(*d)) Depthwise(*d).pack_weights(w, wpack);
   else if (wide(*d)) Wide(*d).pack_weights(w, wpack);
   else Tall(*d).pack_weights(w, wpack);
 }
@@ -112,7 +120,8 @@ EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float*
 // each with its own panel and ints.
 EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, const float* wpack, const float* bias,
                                            float* y, float* panel, int* ints, int begin, int end) {
-  if (Depthwise::handles(*d)) run_range(Depthwise(*d), x, wpack, bias, y, panel, ints, begin, end);
+  if (Winograd::handles(*d)) run_range(Winograd(*d), x, wpack, bias, y, panel, ints, begin, end);
+  else if (Depthwise::handles(*d)) run_range(Depthwise(*d), x, wpack, bias, y, panel, ints, begin, end);
   else if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
   else run_range(Tall(*d), x, wpack, bias, y, panel, ints, begin, end);
 }
@@ -120,19 +129,28 @@ EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, co
 // The transposed conv of the forward conv *d (its input gradient), by stride phases: the same
 // three calls with x = dy and y = dx. JavaScript calls these only where phaseKernelFits (conv-desc.ts).
 EXPORT(convt_sizes) void convt_sizes(const ConvDesc* d, double* out) {
-  if (wide_t(*d)) sizes(WideT(*d), out);
+  if (WinogradT::handles(*d)) sizes(WinogradT(*d), out);
+  else if (wide_t(*d)) sizes(WideT(*d), out);
   else sizes(TallT(*d), out);
 }
 
 EXPORT(convt_pack_weights) void convt_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
-  if (wide_t(*d)) WideT(*d).pack_weights(w, wpack);
+  if (WinogradT::handles(*d)) WinogradT(*d).pack_weights(w, wpack);
+  else if (wide_t(*d)) WideT(*d).pack_weights(w, wpack);
   else TallT(*d).pack_weights(w, wpack);
 }
 
 EXPORT(convt_run_tasks) void convt_run_tasks(const ConvDesc* d, const float* dy, const float* wpack, const float* bias,
                                              float* dx, float* panel, int* ints, int begin, int end) {
-  if (wide_t(*d)) run_range(WideT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+  if (WinogradT::handles(*d)) run_range(WinogradT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+  else if (wide_t(*d)) run_range(WideT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
   else run_range(TallT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+}
+
+// The kernel a forward (transposed = 0) or transposed conv runs on: 0 direct, 1 depthwise, 2 Winograd.
+EXPORT(conv_algorithm) int conv_algorithm(const ConvDesc* d, int transposed) {
+  if (transposed) return WinogradT::handles(*d) ? 2 : 0;
+  return Winograd::handles(*d) ? 2 : Depthwise::handles(*d) ? 1 : 0;
 }
 
 // out[0..3] = work floats per part (scratch, then ints, then that part's dw copy inside the

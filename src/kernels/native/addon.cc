@@ -43,6 +43,8 @@ struct Isa {
   void (*t_run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
   atrous::WgradSizes (*wgrad_sizes)(const ConvDesc&);
   void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int*, int, int);
+  const char* (*algorithm)(const ConvDesc&);
+  const char* (*t_algorithm)(const ConvDesc&);
   float (*peak)(int);
   int (*vector_floats)();
   bool supported;
@@ -51,7 +53,7 @@ struct Isa {
 #define ATROUS_ISA_ENTRY(ns, ok)                                                                                 \
   {#ns, atrous::ns::conv_sizes, atrous::ns::conv_pack, atrous::ns::conv_run, atrous::ns::transposed_handles,     \
    atrous::ns::transposed_sizes, atrous::ns::transposed_pack, atrous::ns::transposed_run, atrous::ns::wgrad_sizes, \
-   atrous::ns::wgrad_run, atrous::ns::peak_madd, atrous::ns::vector_floats, ok}
+   atrous::ns::wgrad_run, atrous::ns::conv_algorithm, atrous::ns::transposed_algorithm, atrous::ns::peak_madd, atrous::ns::vector_floats, ok}
 
 Isa* isas() {
   static Isa table[] = {
@@ -466,6 +468,27 @@ napi_value Scratch(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The kernel a forward (transposed = false) or transposed conv with this descriptor runs on.
+napi_value Algorithm(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  const Isa* isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
+  int32_t* desc = nullptr;
+  size_t n = 0;
+  bool transposed = false;
+  if (!isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields ||
+      napi_get_value_bool(env, argv[2], &transposed) != napi_ok) {
+    return throw_error(env, "atrous native algorithm: expected (isa, desc Int32Array(22), transposed boolean)");
+  }
+  ConvDesc d;
+  std::memcpy(&d, desc, sizeof d);
+  if (d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups) return throw_error(env, "atrous native algorithm: bad descriptor");
+  napi_value out;
+  CHECK_NAPI(napi_create_string_utf8(env, (transposed ? isa->t_algorithm : isa->algorithm)(d), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
 napi_value Isas(napi_env env, napi_callback_info) {
   napi_value arr;
   CHECK_NAPI(napi_create_array(env, &arr));
@@ -502,6 +525,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"peak", nullptr, Peak, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scratch", nullptr, Scratch, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"algorithm", nullptr, Algorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   atrous::register_pointwise(env, exports);

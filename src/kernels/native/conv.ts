@@ -1,5 +1,5 @@
 import { convDesc, transposedDesc } from '../conv-desc.js';
-import type { ConvKernel } from '../conv-kernel.js';
+import type { ConvAlgorithm, ConvKernel } from '../conv-kernel.js';
 import type { NativeAddon } from './loader.js';
 import type { ConvPlan } from '../../shape/plan-conv.js';
 
@@ -22,6 +22,7 @@ export function nativeConvKernels(addon: NativeAddon): NativeConvKernel[] {
     run: (plan, x, w, b, y, threads) => addon.conv(isa, convDesc(plan), x, w, b, y, threads),
     runAsync: (plan, x, w, b, y, threads) => addon.convAsync(isa, convDesc(plan), x, w, b, y, threads),
     scratchBytes: (plan, threads) => addon.scratch(isa, convDesc(plan), threads),
+    algorithm: (plan) => addon.algorithm(isa, plan.transposed ? transposedDesc(plan) : convDesc(plan), plan.transposed) as ConvAlgorithm,
     transpose: (plan, x, w, b, y, threads) => addon.convTranspose(isa, transposedDesc(plan), x, w, b, y, threads),
     weightGrad: (plan, x, dy, dw, threads) => addon.convWeightGrad(isa, convDesc(plan), x, dy, dw, threads),
   }));

@@ -1,7 +1,7 @@
 import { AtrousError, fmtShape } from '../../errors.js';
 import type { ConvPlan } from '../../shape/plan-conv.js';
 import { convDesc, transposedDesc } from '../conv-desc.js';
-import type { ConvKernel } from '../conv-kernel.js';
+import type { ConvAlgorithm, ConvKernel } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
 import { fmtBytes, type HeapStats, MAX_BYTES, type WasmHeap } from './memory.js';
 import { type Scratch, WasmPool } from './pool.js';
@@ -10,6 +10,8 @@ import type { ConvJob } from './protocol.js';
 /** Output channels × output columns of each build's register tile (conv-wasm.cc: MR × VL·NR). */
 const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
 const INT32_MAX = 0x7fffffff;
+/** conv_algorithm's codes (conv-wasm.cc). */
+const ALGORITHMS: ConvAlgorithm[] = ['direct', 'depthwise', 'winograd'];
 const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
 const GUARD_BYTES = 64;
 const GUARD_WORD = 0x5a5a5a5a;
@@ -75,6 +77,16 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
           const copies = plan.batch * (plan.inChannels * prod(plan.inSize) + plan.outChannels * prod(plan.outSize)) +
             plan.outChannels * ((plan.inChannels / plan.groups) * prod(plan.kernel) + 1);
           return 4 * (packed + copies + (panel + ints) * Math.min(threads, tasks));
+        } finally {
+          heap.release(head);
+        }
+      },
+      algorithm: (plan) => {
+        const { heap, exports: ex } = get();
+        const head = heap.alloc(96);
+        try {
+          heap.i32(head, 22).set(plan.transposed ? transposedDesc(plan) : convDesc(plan));
+          return ALGORITHMS[ex.conv_algorithm(head, plan.transposed ? 1 : 0)] ?? 'direct';
         } finally {
           heap.release(head);
         }

@@ -27,6 +27,8 @@ export interface WasmExports {
   convt_sizes(desc: number, out: number): void;
   convt_pack_weights(desc: number, w: number, wpack: number): void;
   convt_run_tasks(desc: number, x: number, wpack: number, bias: number, y: number, panel: number, ints: number, begin: number, end: number): void;
+  /** The kernel the conv desc (or its transposed conv, transposed = 1) runs on: 0 direct, 1 depthwise, 2 Winograd. */
+  conv_algorithm(desc: number, transposed: number): number;
   /** out: 4 float64 = work floats per part, dw floats, the dw copy's offset in a part, tasks. */
   wgrad_sizes(desc: number, out: number): void;
   /** Parts [begin, end) of `parts` of the weight gradient of conv desc, each in its own work area from `work`. */
