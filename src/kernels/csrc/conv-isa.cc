@@ -109,6 +109,7 @@ typedef WeightGrad<VL, 4, 4, 1> WgradBlock;
 typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
 #endif
 typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
+typedef WinogradWgrad<VL, MR, NR> WgradWinograd;  // where the forward conv runs on Winograd
 
 template <typename K>
 static WgradSizes wgrad_sizes_of(const K& k) {
@@ -116,11 +117,13 @@ static WgradSizes wgrad_sizes_of(const K& k) {
 }
 
 WgradSizes wgrad_sizes(const ConvDesc& d) {
+  if (WgradWinograd::handles(d)) return wgrad_sizes_of(WgradWinograd(d));
   return wgrad_depthwise(d) ? wgrad_sizes_of(WgradDepthwise(d)) : wgrad_sizes_of(WgradBlock(d));
 }
 
 void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
-  if (wgrad_depthwise(d)) wgrad_tasks(WgradDepthwise(d), x, dy, scratch, ints, first, step);
+  if (WgradWinograd::handles(d)) wgrad_tasks(WgradWinograd(d), x, dy, scratch, ints, first, step);
+  else if (wgrad_depthwise(d)) wgrad_tasks(WgradDepthwise(d), x, dy, scratch, ints, first, step);
   else wgrad_tasks(WgradBlock(d), x, dy, scratch, ints, first, step);
 }
 

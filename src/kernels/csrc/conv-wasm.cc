@@ -60,6 +60,7 @@ inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 // one row with four accumulators when every group has one channel (depthwise).
 typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
 typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
+typedef WinogradWgrad<VL, MR, NR> WgradWinograd;  // where the forward conv runs on Winograd
 
 // Floats of one part's work area: its scratch and its ints (4 bytes each), rounded up to whole
 // 64-byte lines so every part starts aligned.
@@ -162,7 +163,8 @@ EXPORT(wgrad_sizes) void wgrad_sizes(const ConvDesc* d, double* out) {
     out[2] = static_cast<double>(k.scratch_floats() - k.dw_floats());
     out[3] = static_cast<double>(k.task_count());
   };
-  if (wgrad_depthwise(*d)) fill(WgradDepthwise(*d));
+  if (WgradWinograd::handles(*d)) fill(WgradWinograd(*d));
+  else if (wgrad_depthwise(*d)) fill(WgradDepthwise(*d));
   else fill(WgradBlock(*d));
 }
 
@@ -170,7 +172,8 @@ EXPORT(wgrad_sizes) void wgrad_sizes(const ConvDesc* d, double* out) {
 EXPORT(wgrad_run_parts) void wgrad_run_parts(const ConvDesc* d, const float* x, const float* dy, float* work, int begin,
                                              int end, int parts) {
   for (int p = begin; p < end; p++) {
-    if (wgrad_depthwise(*d)) wgrad_part(WgradDepthwise(*d), x, dy, work, p, parts);
+    if (WgradWinograd::handles(*d)) wgrad_part(WgradWinograd(*d), x, dy, work, p, parts);
+    else if (wgrad_depthwise(*d)) wgrad_part(WgradDepthwise(*d), x, dy, work, p, parts);
     else wgrad_part(WgradBlock(*d), x, dy, work, p, parts);
   }
 }

@@ -56,6 +56,7 @@ struct WinogradConv {
   int CW, chunks;      // tile columns per task (whole vectors) and chunks per tile row
   int nr, rtasks;      // tile rows per task and tasks along the tile rows
   int staged;          // floats of one staged copy: CW + dW
+  int vrows;           // rows of each V slab: Cin/groups, rounded up for the weight gradient's blocks
 
   // Winograd pays when each transform is shared by enough channels: an input tile's by
   // Cout/groups products, an output tile's by Cin/groups.
@@ -73,16 +74,31 @@ struct WinogradConv {
     return static_cast<int>(out / period * dil + (rem < dil ? rem : dil));
   }
   static int origin(int k, int dil) { return (k / dil) * 2 * dil + k % dil; }
+  // The origins of tiles k, k + 1, ... in turn, without a division per tile: consecutive within a
+  // period of dil, then a jump of dil.
+  struct Origins {
+    int col, q, dil;
+    int next() {
+      const int c = col;
+      col += ++q == dil ? dil + 1 : 1;
+      if (q == dil) q = 0;
+      return c;
+    }
+  };
+  static Origins origins_from(int k, int dil) { return {origin(k, dil), k % dil, dil}; }
 
-  explicit WinogradConv(const ConvDesc& desc) : d(desc) {
+  // `task_bytes` and `vrow_multiple` are for the weight gradient (WinogradWgrad below), whose
+  // tasks reduce over their tiles and so want many more of them.
+  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1) : d(desc) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
     blocks = (coutG + MR - 1) / MR;
     cpad = blocks * MR;
+    vrows = round_up(cinG, vrow_multiple);
     TR = tiles_along(d.OH, d.dH);
     TC = tiles_along(d.OW, d.dW);
-    const long long per_tile = 16LL * 4 * (cinG + cpad);
-    long long most = kTaskBytes / per_tile / VL * VL;
+    const long long per_tile = 16LL * 4 * (vrows + cpad);
+    long long most = task_bytes / per_tile / VL * VL;
     if (most < NR * VL) most = NR * VL;  // at least one full micro-tile of columns
     const int tcpad = round_up(TC, VL);
     chunks = static_cast<int>((tcpad + most - 1) / most);
@@ -100,7 +116,7 @@ struct WinogradConv {
   // Slabs (one per ξ) start 64 bytes past a multiple of 4 KiB, so the 16 streams the transforms
   // read and write fall in different L1 sets.
   static Count slab(Count floats) { return (floats + 1023) / 1024 * 1024 + 16; }
-  Count vs() const { return slab(static_cast<Count>(cinG) * tiles()); }
+  Count vs() const { return slab(static_cast<Count>(vrows) * tiles()); }
   Count ms() const { return slab(static_cast<Count>(cpad) * tiles()); }
   // Floats between the 4 padded rows of the contiguous path: a chunk's tiles read at most
   // 2·CW + 4·dW columns (see run_task).
@@ -140,37 +156,40 @@ struct WinogradConv {
         }
   }
 
-  // Runs task i. `panel` holds panel_floats().
-  void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
-    const int k0 = (i % chunks) * CW;
+  // Where task i works: batch item n, group g, tile rows [r0, r0 + rows), tile columns from k0.
+  struct Place {
+    int n, g, r0, rows, k0;
+  };
+  Place place(int i) const {
+    Place p;
+    p.k0 = (i % chunks) * CW;
     i /= chunks;
-    const int r0 = (i % rtasks) * nr;
+    p.r0 = (i % rtasks) * nr;
     i /= rtasks;
-    const int g = i % d.groups;
-    const int n = i / d.groups;
-    const int rows = min_int(nr, TR - r0);
-    const int T = rows * CW;  // tiles of the task, whole vectors; those past TC are dropped
-    const size_t vs = this->vs(), ms = this->ms();
-    float* v = panel;
-    float* m = v + 16 * vs;
-    float* stage = m + 16 * ms;
-    float* bpad = stage + 4 * static_cast<size_t>(pitch());
-    for (int o = 0; o < cpad; o++) bpad[o] = bias && o < coutG ? bias[g * coutG + o] : 0.0f;
+    p.g = i % d.groups;
+    p.n = i / d.groups;
+    p.rows = min_int(nr, TR - p.r0);
+    return p;
+  }
 
-    int* cmap = ints;
+  // V[ξ][c][tile] (rows vs() floats apart per ξ, T = rows·CW floats apart per c) for the task's
+  // tiles and every input channel of its group. `stage` holds 4·pitch() floats, `cmap` 2·staged ints.
+  void transform_inputs(const Place& p, const float* x, float* v, float* stage, int* cmap) const {
+    const int k0 = p.k0, T = p.rows * CW;
+    const size_t vs = this->vs();
     for (int k = 0; k < staged; k++) {
       const int col = origin(k0 + k, d.dW) - d.pW;
       cmap[k] = col >= 0 && col < d.W ? col : -1;
       cmap[staged + k] = col + d.dW >= 0 && col + d.dW < d.W ? col + d.dW : -1;
     }
-    const float* xg = x + (static_cast<size_t>(n) * d.Cin + static_cast<size_t>(g) * cinG) * d.H * d.W;
+    const float* xg = x + (static_cast<size_t>(p.n) * d.Cin + static_cast<size_t>(p.g) * cinG) * d.H * d.W;
     // With dW a multiple of VL, every vector of tiles has consecutive origins (k0 and the vectors
     // are VL-aligned within a period), so the transform reads each input row where it lies,
     // copied once with its padding: columns [origin(k0) − pW, + span).
     const bool contiguous = d.dW % VL == 0;
     const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + 3 * d.dW + 1;
-    for (int rr = 0; rr < rows; rr++) {
-      const int oh0 = origin(r0 + rr, d.dH);
+    for (int rr = 0; rr < p.rows; rr++) {
+      const int oh0 = origin(p.r0 + rr, d.dH);
       for (int c = 0; c < cinG; c++) {
         const float* xc = xg + static_cast<size_t>(c) * d.H * d.W;
         float* dst = v + static_cast<size_t>(c) * T + rr * CW;
@@ -191,6 +210,20 @@ struct WinogradConv {
         }
       }
     }
+  }
+
+  // Runs task i. `panel` holds panel_floats().
+  void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
+    const Place p = place(i);
+    const int g = p.g, n = p.n, r0 = p.r0, rows = p.rows, k0 = p.k0;
+    const int T = rows * CW;  // tiles of the task, whole vectors; those past TC are dropped
+    const size_t vs = this->vs(), ms = this->ms();
+    float* v = panel;
+    float* m = v + 16 * vs;
+    float* stage = m + 16 * ms;
+    float* bpad = stage + 4 * static_cast<size_t>(pitch());
+    for (int o = 0; o < cpad; o++) bpad[o] = bias && o < coutG ? bias[g * coutG + o] : 0.0f;
+    transform_inputs(p, x, v, stage, ints);
 
     const float* ug = wpack + static_cast<size_t>(g) * 16 * cpad * cinG;
     // Column groups of at most NR vectors, as even as can be (4 vectors: 2 + 2, not 3 + 1).
@@ -377,8 +410,9 @@ struct WinogradConv {
       // Tiles of one dilation period have consecutive origins (all inside the row); their second
       // outputs, dW further on, may run past it.
       if (d.dW < VL) {  // runs of a few floats: one at a time
+        Origins at = origins_from(k0, d.dW);
         for (int k = 0; k < kend; k++) {
-          const int col = origin(k0 + k, d.dW);
+          const int col = at.next();
           row[col] = t0[k];
           if (col + d.dW < d.OW) row[col + d.dW] = t1[k];
         }
@@ -397,6 +431,168 @@ struct WinogradConv {
     }
   }
 };
+
+// The weight gradient of a conv WinogradConv handles, by the same transform. Y = Aᵀ [U ⊙ V] A is
+// linear in U = G g Gᵀ, so over all tiles and batch items
+//
+//   dw[o, c] = Gᵀ [ Σ_tiles (A dY A ᵀ)[o] ⊙ V[c] ] G        dY: the tile's 2x2 of dy (zero past the plane)
+//
+// — 16 matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles, then one small transform per
+// (o, c). A task transforms its tiles' inputs exactly as the forward conv does, and dy's 2x2
+// blocks into Ŷ[ξ][o][tile]; the products run MR rows of Ŷ × NR rows of V with vector
+// accumulators along the tiles, lane-summed once per task, so tasks take many tiles. Each
+// thread (or wasm part) sums its tasks into its own S, then writes Gᵀ S G as its dw copy: the
+// transform is linear, so the caller's sum of the copies in a fixed order is the weight gradient,
+// the same bits at any thread count.
+//
+// Inputs that no output reads can still enter a tile's V (a tile's outputs past the plane are
+// dropped, their inputs are not): they meet Ŷ = 0 there, so they add nothing unless they are
+// infinite or NaN — as with the forward transform, non-finite inputs spread further than in a
+// direct conv.
+template <int VL, int MR, int NR>
+struct WinogradWgrad {
+  typedef typename Vec<VL>::type V;
+  typedef unsigned long long Count;
+  typedef WinogradConv<VL, MR, NR> Fwd;
+  // V and Ŷ of a task: lane sums once per task want many tiles (about 256 at 64 channels).
+  static constexpr long long kTaskBytes = 2LL << 20;
+
+  const ConvDesc& d;
+  Fwd f;
+
+  static bool handles(const ConvDesc& d) { return Fwd::handles(d); }
+  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR) {}
+
+  long long task_count() const { return f.task_count(); }
+  Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
+  Count s_floats() const { return static_cast<Count>(d.groups) * 16 * f.cpad * f.vrows; }
+  Count dw_floats() const { return static_cast<Count>(d.Cout) * f.cinG * 9; }
+  // V, Ŷ, the staged rows (also dy's: 4·CW), S, then this thread's dw copy last.
+  Count scratch_floats() const { return 16 * (f.vs() + ys()) + 4ULL * f.pitch() + s_floats() + dw_floats(); }
+  Count scratch_ints() const { return f.scratch_ints(); }
+  float* s_of(float* scratch) const { return scratch + 16 * (f.vs() + ys()) + 4ULL * f.pitch(); }
+
+  // Adds task i's tiles into S (in `scratch`, see s_of).
+  void run_task(long long i, const float* x, const float* dy, float* scratch, int* ints) const {
+    const typename Fwd::Place p = f.place(static_cast<int>(i));
+    const int T = p.rows * f.CW;
+    const size_t vs = f.vs(), ys = this->ys();
+    float* v = scratch;
+    float* yh = v + 16 * vs;
+    float* stage = yh + 16 * ys;
+    f.transform_inputs(p, x, v, stage, ints);
+    for (int xi = 0; xi < 16; xi++) {  // the V rows past Cin/groups and the Ŷ rows past Cout/groups: zero
+      for (size_t j = static_cast<size_t>(f.cinG) * T; j < static_cast<size_t>(f.vrows) * T; j++) v[xi * vs + j] = 0.0f;
+      for (size_t j = static_cast<size_t>(f.coutG) * T; j < static_cast<size_t>(f.cpad) * T; j++) yh[xi * ys + j] = 0.0f;
+    }
+    const float* dyg = dy + (static_cast<size_t>(p.n) * d.Cout + static_cast<size_t>(p.g) * f.coutG) * d.OH * d.OW;
+    for (int o = 0; o < f.coutG; o++)
+      for (int rr = 0; rr < p.rows; rr++)
+        dy_transform(dyg + static_cast<size_t>(o) * d.OH * d.OW, Fwd::origin(p.r0 + rr, d.dH), p.k0, stage, yh + static_cast<size_t>(o) * T + rr * f.CW, ys);
+    float* sg = s_of(scratch) + static_cast<size_t>(p.g) * 16 * f.cpad * f.vrows;
+    for (int xi = 0; xi < 16; xi++)
+      for (int ob = 0; ob < f.cpad; ob += MR)
+        for (int cb = 0; cb < f.vrows; cb += NR)
+          block(yh + xi * ys + static_cast<size_t>(ob) * T, v + xi * vs + static_cast<size_t>(cb) * T, T,
+                sg + (static_cast<size_t>(xi) * f.cpad + ob) * f.vrows + cb);
+  }
+
+  // dw (this thread's copy) = Gᵀ S G for every (o, c) of every group.
+  void finish(const float* sall, float* dwp) const {
+    const size_t xs = static_cast<size_t>(f.cpad) * f.vrows;
+    for (int g = 0; g < d.groups; g++)
+      for (int o = 0; o < f.coutG; o++)
+        for (int c = 0; c < f.cinG; c++) {
+          const float* sp = sall + static_cast<size_t>(g) * 16 * xs + static_cast<size_t>(o) * f.vrows + c;
+          float t[3][4];
+          for (int v = 0; v < 4; v++) {  // t = Gᵀ s
+            const float s0 = sp[(0 + v) * xs], s1 = sp[(4 + v) * xs], s2 = sp[(8 + v) * xs], s3 = sp[(12 + v) * xs];
+            t[0][v] = s0 + 0.5f * (s1 + s2);
+            t[1][v] = 0.5f * (s1 - s2);
+            t[2][v] = 0.5f * (s1 + s2) + s3;
+          }
+          float* out = dwp + (static_cast<size_t>(g * f.coutG + o) * f.cinG + c) * 9;
+          for (int a = 0; a < 3; a++) {  // dw = t G
+            out[3 * a + 0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+            out[3 * a + 1] = 0.5f * (t[a][1] - t[a][2]);
+            out[3 * a + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+          }
+        }
+  }
+
+ private:
+  // Ŷ[ξ][tile] = (A dY Aᵀ)[ξ] for output channel plane `yc`, one row chunk of tiles; tiles past
+  // the row's last (or outputs past the plane) read dy as 0. `tmp` holds 4·CW floats.
+  void dy_transform(const float* yc, int oh0, int k0, float* tmp, float* dst, size_t ys) const {
+    const int kend = min_int(f.CW, f.TC - k0);
+    for (int i = 0; i < 2; i++) {
+      float* e = tmp + 2 * i * f.CW;
+      float* o = e + f.CW;
+      const int oh = oh0 + i * d.dH;
+      int k = 0;
+      if (oh < d.OH) {
+        const float* row = yc + static_cast<size_t>(oh) * d.OW;
+        typename Fwd::Origins at = Fwd::origins_from(k0, d.dW);
+        for (; k < kend; k++) {
+          const int col = at.next();
+          e[k] = row[col];
+          o[k] = col + d.dW < d.OW ? row[col + d.dW] : 0.0f;
+        }
+      }
+      for (; k < f.CW; k++) e[k] = o[k] = 0.0f;
+    }
+    for (int k = 0; k < f.CW; k += VL) {
+      V y[2][2], c[2][4];
+      for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) y[i][j] = *reinterpret_cast<const V*>(tmp + (2 * i + j) * f.CW + k);
+      for (int i = 0; i < 2; i++) {  // c = dY Aᵀ: (y0, y0 + y1, y0 − y1, −y1) along the row
+        c[i][0] = y[i][0];
+        c[i][1] = y[i][0] + y[i][1];
+        c[i][2] = y[i][0] - y[i][1];
+        c[i][3] = -y[i][1];
+      }
+      for (int w = 0; w < 4; w++) {  // Ŷ = A c: the same down the column
+        *reinterpret_cast<V*>(dst + (0 + w) * ys + k) = c[0][w];
+        *reinterpret_cast<V*>(dst + (4 + w) * ys + k) = c[0][w] + c[1][w];
+        *reinterpret_cast<V*>(dst + (8 + w) * ys + k) = c[0][w] - c[1][w];
+        *reinterpret_cast<V*>(dst + (12 + w) * ys + k) = -c[1][w];
+      }
+    }
+  }
+
+  // s[r][j] += Σ_t yh[r][t] · v[j][t] for MR rows of Ŷ and NR rows of V (rows T floats apart;
+  // s rows f.vrows apart), with vector accumulators along t summed across lanes at the end.
+  ATROUS_ALIGN_LOOPS void block(const float* yh, const float* v, int T, float* s) const {
+    V acc[MR][NR];
+    for (int r = 0; r < MR; r++)
+      for (int j = 0; j < NR; j++) acc[r][j] = V{};
+    for (int t = 0; t < T; t += VL) {
+      V xv[NR];
+      for (int j = 0; j < NR; j++) xv[j] = *reinterpret_cast<const V*>(v + static_cast<size_t>(j) * T + t);
+      for (int r = 0; r < MR; r++) {
+        const V a = *reinterpret_cast<const V*>(yh + static_cast<size_t>(r) * T + t);
+        for (int j = 0; j < NR; j++) acc[r][j] = ATROUS_MADD(acc[r][j], a, xv[j]);
+      }
+    }
+    for (int r = 0; r < MR; r++)
+      for (int j = 0; j < NR; j++) {
+        float sum = 0.0f;
+        for (int l = 0; l < VL; l++) sum += acc[r][j][l];
+        s[static_cast<size_t>(r) * f.vrows + j] += sum;
+      }
+  }
+};
+
+// The weight gradient's tasks first, first + step, ... into S, then this share's dw copy (the
+// last dw_floats() of scratch) = Gᵀ S G. Chosen over conv-wgrad.h's wgrad_tasks by overloading.
+template <int VL, int MR, int NR>
+void wgrad_tasks(const WinogradWgrad<VL, MR, NR>& k, const float* x, const float* dy, float* scratch, int* ints, long long first,
+                 long long step) {
+  float* s = k.s_of(scratch);
+  for (unsigned long long i = 0; i < k.s_floats(); i++) s[i] = 0.0f;
+  for (long long i = first; i < k.task_count(); i += step) k.run_task(i, x, dy, scratch, ints);
+  k.finish(s, scratch + (k.scratch_floats() - k.dw_floats()));
+}
 
 // The transposed conv (the input gradient) of a stride-1 3x3 conv is itself a stride-1 3x3 conv
 // over dy: taps flipped, input and output channels swapped, padding 2·d − p before (negative: a
