@@ -1,7 +1,7 @@
 import { needsGrad, record } from '../autograd/node.js';
 import { runConv, runConvAsync } from '../kernels/registry.js';
 import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js';
-import { Tensor, zeros } from '../tensor/tensor.js';
+import { Tensor, uninitialized } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
 import { convBiasGrad, convInputGrad, convWeightGrad } from './conv-grad.js';
 
@@ -15,7 +15,9 @@ function prepare(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvAr
   checkTensors(op, x, weight, args.bias);
   const bias = args.bias ?? null;
   const plan = planConv(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
-  return { plan, bias, y: zeros(plan.outShape, x.dtype) };
+  // Every kernel writes every output (the reference by assignment; the fast ones are checked on
+  // outputs prefilled with NaN), so the output skips the zero fill.
+  return { plan, bias, y: uninitialized(plan.outShape, x.dtype) };
 }
 
 /** Validates, plans and runs a conv; `op` names the entry point in error messages. */

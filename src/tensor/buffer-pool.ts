@@ -44,9 +44,25 @@ function allocate(size: number, float64: boolean, zeroed: boolean): Float32Array
       if (zeroed) out.fill(0);
     }
   }
-  out ??= float64 ? new Float64Array(size) : new Float32Array(size);
+  if (!out) {
+    const fresh = zeroed || bytes < MIN_BYTES ? null : unfilledBuffer(bytes);
+    out = fresh ? (float64 ? new Float64Array(fresh) : new Float32Array(fresh)) : float64 ? new Float64Array(size) : new Float32Array(size);
+  }
   if (births && bytes >= MIN_BYTES) births.add(out.buffer);
   return out;
+}
+
+/**
+ * New memory without the zero fill, where the runtime offers it (Node's Buffer.allocUnsafeSlow: an
+ * ArrayBuffer of its own, of exactly `bytes`); else null. A fresh array is zeroed by the runtime,
+ * and zeroing memory that is cold in cache cost a TCN training step's forward pass about 0.4 ms
+ * per 1.8 MB activation, more than the ReLU that then overwrites it.
+ */
+function unfilledBuffer(bytes: number): ArrayBuffer | null {
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  if (!B) return null;
+  const u8 = B.allocUnsafeSlow(bytes);
+  return u8.byteOffset === 0 && u8.buffer.byteLength === bytes && u8.buffer instanceof ArrayBuffer ? u8.buffer : null;
 }
 
 /**

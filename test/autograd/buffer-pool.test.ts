@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { add, manualSeed, mseLoss, randn, relu, TCNRegressor, type Tensor } from '../../src/index.js';
-import { emptyBufferPool, pooledBufferBytes } from '../../src/tensor/buffer-pool.js';
+import { add, conv2d, manualSeed, mseLoss, randn, relu, TCNRegressor, type Tensor } from '../../src/index.js';
+import { allocateUninitialized, allocateZeroed, emptyBufferPool, pooledBufferBytes } from '../../src/tensor/buffer-pool.js';
+import { convRef } from '../../src/kernels/ref/conv.js';
+import { planConv } from '../../src/shape/plan-conv.js';
 
 function grads(model: TCNRegressor, x: Tensor, y: Tensor): Float32Array[] {
   for (const p of model.parameters()) p.grad = null;
@@ -46,6 +48,31 @@ describe('gradient buffer pool', () => {
     assert.deepEqual(input.data, inCopy);
     assert.deepEqual(g.data, gCopy);
     assert.deepEqual(input.grad!.data, gradCopy);
+  });
+
+  it('fresh memory: unfilled arrays of exactly the size asked for, zeroed ones all zero', () => {
+    emptyBufferPool();
+    for (const float64 of [false, true]) {
+      const u = allocateUninitialized(50_000, float64);
+      assert.equal(u.length, 50_000);
+      assert.equal(u.buffer.byteLength, u.byteLength, 'its own buffer: nothing else shares it');
+      u.fill(7);
+      const z = allocateZeroed(50_000, float64);
+      assert.ok(z.every((v) => v === 0));
+    }
+  });
+
+  it('a conv output in unfilled memory (old NaNs about) is still exact: every element is written', () => {
+    const cx = randn([2, 8, 40, 50], { seed: 5 });
+    const w = randn([8, 8, 3, 3], { seed: 6 });
+    const plan = planConv('t', 2, cx.shape, w.shape, null, { dilation: 2, padding: 2 });
+    const expected = new Float32Array(2 * 8 * 40 * 50);
+    convRef(plan, cx.data, w.data, null, expected);
+    for (let k = 0; k < 3; k++) {
+      for (let j = 0; j < 4; j++) allocateUninitialized(expected.length, false).fill(NaN);
+      const got = conv2d(cx, w, { dilation: 2, padding: 2 }).data;
+      assert.ok(got.every((v, i) => Math.abs(v - expected[i]) <= 1e-4), `run ${k}`);
+    }
   });
 
   it('stays bounded', () => {
