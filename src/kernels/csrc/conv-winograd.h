@@ -37,18 +37,18 @@
 #include "conv-desc.h"
 #include "conv-direct.h"  // Vec, ATROUS_MADD, ATROUS_ALIGN_LOOPS, min_int, round_up
 
-#ifndef ATROUS_WINO_BYTES
-#define ATROUS_WINO_BYTES (384 * 1024)
-#endif
 namespace atrous {
 namespace ATROUS_ISA_NS {
 
 template <int VL, int MR, int NR>
 struct WinogradConv {
   typedef typename Vec<VL>::type V;
-  // V and M of one task aimed at about three quarters of a 512 KiB L2: the transformed tiles
-  // are still there when the GEMM reads them, and its products when the output transform does.
-  static constexpr long long kTaskBytes = ATROUS_WINO_BYTES;
+  // V and M of one task: 512 KiB, half this machine's L2 (1 MiB per Zen 3 core), so the
+  // transformed tiles are still there when the GEMM reads them, and its products when the output
+  // transform does. Measured against 384 KiB (3/4 of a 512 KiB L2) and 768 KiB on 64-channel
+  // 128x128 convs: 384 splits a 64-tile row in two chunks, whose 4-vector GEMMs run as 2 + 2, and
+  // was 10-20% slower at dilations 2 and 4.
+  static constexpr long long kTaskBytes = 512 * 1024;
 
   const ConvDesc& d;
   int cinG, coutG, blocks, cpad;  // cpad = blocks · MR output channels, the padded ones zero
@@ -270,6 +270,8 @@ struct WinogradConv {
       for (; k < staged; k++) checked(k);
       return;
     }
+    if (d.dW == 2 && VL % 2 == 0) return stage_periods<2>(row, k0, e);
+    if (d.dW == 4 && VL % 4 == 0) return stage_periods<4>(row, k0, e);
     if (d.dW < VL) {
       for (int k = 0; k < 2 * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
       return;
@@ -282,6 +284,28 @@ struct WinogradConv {
       k += len;
     }
   }
+  // stage_row for dW = P, a divisor of VL: k0 (a multiple of VL) starts a period, so E and O are
+  // runs of P floats 2·P apart in the row, copied as fixed-size moves where they lie inside it.
+  template <int P>
+  void stage_periods(const float* row, int k0, float* e) const {
+    float* o = e + staged;
+    for (int k = 0; k < staged; k += P) {  // staged = CW + P: whole periods
+      const int col = 2 * (k0 + k) - d.pW;  // origin(k0 + k) − pW, k0 + k starting a period
+      if (col >= 0 && col + 2 * P <= d.W) {
+        for (int i = 0; i < P; i++) {
+          e[k + i] = row[col + i];
+          o[k + i] = row[col + P + i];
+        }
+      } else {
+        for (int i = 0; i < P; i++) {
+          const int c0 = col + i, c1 = col + P + i;
+          e[k + i] = c0 >= 0 && c0 < d.W ? row[c0] : 0.0f;
+          o[k + i] = c1 >= 0 && c1 < d.W ? row[c1] : 0.0f;
+        }
+      }
+    }
+  }
+
   // dst[j] = row[col + j] for j < len, zero outside [0, W).
   void copy_clipped(const float* row, int col, int len, float* dst) const {
     const int lo = clamp_int(-col, 0, len), hi = clamp_int(d.W - col, lo, len);
@@ -409,6 +433,23 @@ struct WinogradConv {
       const float* t1 = t0 + CW;
       // Tiles of one dilation period have consecutive origins (all inside the row); their second
       // outputs, dW further on, may run past it.
+      if ((d.dW == 2 && VL % 2 == 0) || (d.dW == 4 && VL % 4 == 0)) {  // runs of dW floats, 2·dW apart
+        for (int k = 0; k < kend; k += d.dW) {
+          const int col = 2 * (k0 + k), n = min_int(d.dW, kend - k);
+          if (n == d.dW && col + 2 * d.dW <= d.OW) {
+            for (int j = 0; j < d.dW; j++) {
+              row[col + j] = t0[k + j];
+              row[col + d.dW + j] = t1[k + j];
+            }
+          } else {
+            for (int j = 0; j < n; j++) {
+              row[col + j] = t0[k + j];
+              if (col + d.dW + j < d.OW) row[col + d.dW + j] = t1[k + j];
+            }
+          }
+        }
+        continue;
+      }
       if (d.dW < VL) {  // runs of a few floats: one at a time
         Origins at = origins_from(k0, d.dW);
         for (int k = 0; k < kend; k++) {
