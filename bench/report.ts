@@ -2,7 +2,7 @@
  * Renders a results file as BENCHMARKS.md (repo root). Runs on its own too:
  *   node dist/bench/report.js bench/results/<file>.json [--out path.md]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { targetsSection } from './targets.js';
@@ -140,11 +140,18 @@ function caseTable(r: Results, c: CaseSummary): string[] {
   return [...lines, ''];
 }
 
+/** bench/MISSES.md, written by hand from profiles: why the targets the table misses are missed. */
+function missesSection(): string[] {
+  const path = resolve(REPO_ROOT, 'bench/MISSES.md');
+  return existsSync(path) ? [readFileSync(path, 'utf8').trimEnd(), ''] : [];
+}
+
 export function renderReport(r: Results, source: string): string {
   return [
     ...header(r, source).filter((l, i, a) => l !== '' || a[i - 1] !== ''),
     ...summaryTable(r),
     ...targetsSection(r),
+    ...missesSection(),
     ...r.cases.flatMap((c) => caseTable(r, c)),
     ...runnersTable(r),
   ].join('\n');
