@@ -1,0 +1,80 @@
+// Two builds of the AVX2 conv kernels in one process — this checkout's (namespace avx2) and an
+// older revision's (namespace old) — run interleaved on one case: the median ratio of their times
+// says what a kernel change bought, with this VM's drift shared by both.
+//   tools/experiments/conv-ab.sh <revision> <case> [reps]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "conv-isa.h"
+
+namespace atrous {
+namespace old {
+ConvSizes conv_sizes(const ConvDesc& d);
+void conv_pack(const ConvDesc& d, const float* w, float* wpack);
+void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints, int* next);
+}  // namespace old
+}  // namespace atrous
+using atrous::ConvDesc;
+
+static ConvDesc conv2d(int N, int Ci, int Co, int H, int W, int dil) {
+  return ConvDesc{N, Ci, Co, 1, 1, H, W, 1, 3, 3, 1, 1, 1, 1, dil, dil, 0, dil, dil, 1, H, W};
+}
+
+int main(int argc, char** argv) {
+  const char* name = argc > 1 ? argv[1] : "context2d-d8";
+  const int reps = argc > 2 ? std::atoi(argv[2]) : 21;
+  ConvDesc d;
+  int dil = 0;
+  if (std::sscanf(name, "context2d-d%d", &dil) == 1 && dil > 0) d = conv2d(1, 64, 64, 128, 128, dil);  // 3x3, same padding
+  else if (!std::strcmp(name, "aspp2d")) d = conv2d(1, 256, 256, 65, 65, 12);
+  else if (!std::strcmp(name, "digits-layer")) d = conv2d(64, 32, 32, 14, 14, 2);
+  else {
+    std::fprintf(stderr, "cases: context2d-d<dilation>, aspp2d, digits-layer\n");
+    return 2;
+  }
+  typedef atrous::ConvSizes (*Sizes)(const ConvDesc&);
+  typedef void (*Pack)(const ConvDesc&, const float*, float*);
+  typedef void (*Run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  const Sizes sizes[2] = {atrous::old::conv_sizes, atrous::avx2::conv_sizes};
+  const Pack pack[2] = {atrous::old::conv_pack, atrous::avx2::conv_pack};
+  const Run run[2] = {atrous::old::conv_run, atrous::avx2::conv_run};
+  const size_t xs = size_t(d.N) * d.Cin * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * 9, ys = size_t(d.N) * d.Cout * d.OH * d.OW;
+  std::vector<float> x(xs), w(ws), b(d.Cout), y[2], wpack[2], panel[2];
+  std::vector<int> ints[2];
+  for (auto& v : x) v = std::rand() / float(RAND_MAX) - 0.5f;
+  for (auto& v : w) v = std::rand() / float(RAND_MAX) - 0.5f;
+  for (auto& v : b) v = std::rand() / float(RAND_MAX) - 0.5f;
+  for (int k = 0; k < 2; k++) {
+    const atrous::ConvSizes z = sizes[k](d);
+    wpack[k].resize(z.packed);
+    panel[k].resize(z.panel);
+    ints[k].resize(z.ints + 1);
+    y[k].assign(ys, NAN);
+    pack[k](d, w.data(), wpack[k].data());
+  }
+  auto time = [&](int k) {
+    int next = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    run[k](d, x.data(), wpack[k].data(), b.data(), y[k].data(), panel[k].data(), ints[k].data(), &next);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) time(0), time(1);
+  std::vector<double> t[2], ratio;
+  for (int r = 0; r < reps; r++) {
+    const double a = time(0), c = time(1);
+    t[0].push_back(a), t[1].push_back(c), ratio.push_back(a / c);
+  }
+  for (auto* v : {&t[0], &t[1], &ratio}) std::sort(v->begin(), v->end());
+  double diff = 0, big = 0;
+  for (size_t i = 0; i < ys; i++) diff = std::fmax(diff, std::fabs(y[0][i] - y[1][i])), big = std::fmax(big, std::fabs(y[0][i]));
+  const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * 9 * double(d.OH) * d.OW;
+  std::printf("%s: old %.3f ms (%.1f GFLOP/s), new %.3f ms (%.1f GFLOP/s, %s), new %.2fx faster (median ratio); max |diff| %.1e of max |y| %.1f\n", name,
+              t[0][reps / 2] * 1e3, flops / t[0][reps / 2] / 1e9, t[1][reps / 2] * 1e3, flops / t[1][reps / 2] / 1e9,
+              atrous::avx2::conv_algorithm(d), ratio[reps / 2], diff, big);
+  return 0;
+}
