@@ -58,7 +58,7 @@ function stressCases(): ConvCase[] {
     c('small image 10x9, one output channel per group', 2, [3, 6, 10, 9], [2, 3, 3, 3], { padding: 1, groups: 2 }),
     c('small image 16x8 stride (2, 1) d (1, 3)', 2, [3, 5, 16, 8], [6, 5, 3, 3], { dilation: [1, 3], stride: [2, 1], padding: [1, 3] }),
     c('small volume 5x6x7 d2', 3, [3, 2, 5, 6, 7], [4, 2, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
-    // Stride-1 3x3 convs with enough channels run on Winograd's kernel (native; conv-winograd.h):
+    // Stride-1 3x3 convs (and k3 1D ones) with enough channels run on Winograd's kernel (conv-winograd.h):
     // tiles past the plane's last row or column, chunks of a tile row, output channels that are not
     // a whole block, dilations below and above a vector, groups.
     c('Winograd: d3 same, 48 → 48, odd 19x23', 2, [1, 48, 19, 23], [48, 48, 3, 3], { dilation: [3, 3], padding: 'same' }),
@@ -68,6 +68,10 @@ function stressCases(): ConvCase[] {
     c('Winograd: d8 on 37x45 (whole vectors of tiles in place, partial ones by lane)', 2, [1, 48, 37, 45], [48, 48, 3, 3], { dilation: [8, 8], padding: 8 }),
     c('Winograd: d9 valid', 2, [1, 48, 40, 45], [48, 48, 3, 3], { dilation: [9, 9] }),
     c('Winograd: a 150-wide row in chunks, 64 → 64', 2, [1, 64, 6, 150], [64, 64, 3, 3], { padding: 1 }),
+    c('Winograd 1D: k3 d16 causal, 48 → 52, two batch items', 1, [2, 48, 300], [52, 48, 3], { dilation: [16], padding: 'causal' }),
+    c('Winograd 1D: k3 d1 same, 64 → 64, row in chunks', 1, [1, 64, 400], [64, 64, 3], { padding: 'same' }),
+    c('Winograd 1D: k3 d5, groups 2', 1, [2, 96, 77], [96, 48, 3], { dilation: [5], padding: [[3, 9]], groups: 2 }),
+    c('Winograd 1x3 kernel in 2D, d (1, 8)', 2, [1, 48, 5, 70], [48, 48, 1, 3], { dilation: [1, 8], padding: [[1, 0], [8, 8]] }),
     c('Winograd: one output row, no bias', 2, [1, 48, 3, 40], [48, 48, 3, 3], { dilation: [1, 2], bias: false }),
   ];
 }
@@ -166,10 +170,12 @@ const transposed = [
   tcase('one output channel per group, stride (1, 2)', 2, [2, 4, 6, 11], [4, 1, 3, 3], { stride: [1, 2], groups: 2, padding: [[1, 1], [1, 1]] }),
   tcase('1D stride 9', 1, [2, 3, 20], [3, 4, 4], { stride: [9], dilation: [5], padding: [[3, 2]], outputPadding: [4] }),
   tcase('1D stride 70: too many phases for the phase kernel', 1, [1, 2, 3], [2, 2, 3], { stride: [70], padding: [[1, 0]] }),
-  // Stride-1 3x3 ones with enough channels: a conv over dy on Winograd's kernel (native).
+  // Stride-1 3x3 (and 1D k3) ones with enough channels: a conv over dy on Winograd's kernel.
   tcase('Winograd: stride 1 d4, 48 → 48', 2, [2, 48, 15, 17], [48, 48, 3, 3], { dilation: [4, 4], padding: [[4, 4], [4, 4]] }),
   tcase('Winograd: crop past the reach (negative padding)', 2, [1, 48, 20, 20], [48, 48, 3, 3], { dilation: [2, 2], padding: [[5, 5], [6, 4]] }),
   tcase('Winograd: grouped, output padding below dilation', 2, [1, 96, 9, 11], [96, 48, 3, 3], { groups: 2, dilation: [3, 3], padding: [[1, 1], [3, 3]], outputPadding: [2, 1] }),
+  tcase('Winograd 1D: stride 1 k3 d8, 48 → 48', 1, [2, 48, 90], [48, 48, 3], { dilation: [8], padding: [[8, 8]] }),
+  tcase('Winograd 1D: crop past the reach, output padding', 1, [1, 48, 60], [48, 48, 3], { dilation: [3], padding: [[7, 5]], outputPadding: [2] }),
   tcase('3D stride 2: 8 phases', 3, [2, 3, 3, 4, 5], [3, 2, 3, 2, 3], { stride: [2, 2, 2], dilation: [1, 2, 1], padding: [[1, 1], [1, 0], [0, 1]], outputPadding: [1, 0, 1] }),
 ];
 

@@ -30,6 +30,7 @@ typedef DirectConv<VL, MR, NR> Tall;
 typedef DirectConv<VL, 1, 8> Wide;
 typedef DepthwiseConv<VL, 8> Depthwise;
 typedef WinogradConv<VL, MR, NR> Winograd;  // the same register tile, its K loop contiguous
+typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
 static bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 
 template <typename K>
@@ -40,12 +41,14 @@ static ConvSizes sizes_of(const K& k) {
 // Plain depthwise (multiplier 1, 1D/2D, column stride 1) has its own kernel (conv-depthwise.h).
 ConvSizes conv_sizes(const ConvDesc& d) {
   if (Winograd::handles(d)) return sizes_of(Winograd(d));
+  if (Winograd1::handles(d)) return sizes_of(Winograd1(d));
   if (Depthwise::handles(d)) return sizes_of(Depthwise(d));
   return wide(d) ? sizes_of(Wide(d)) : sizes_of(Tall(d));
 }
 
 void conv_pack(const ConvDesc& d, const float* w, float* wpack) {
   if (Winograd::handles(d)) Winograd(d).pack_weights(w, wpack);
+  else if (Winograd1::handles(d)) Winograd1(d).pack_weights(w, wpack);
   else if (Depthwise::handles(d)) Depthwise(d).pack_weights(w, wpack);
   else if (wide(d)) Wide(d).pack_weights(w, wpack);
   else Tall(d).pack_weights(w, wpack);
@@ -67,6 +70,7 @@ static void run_from(const K& k, const float* x, const float* wpack, const float
 void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
               int* next) {
   if (Winograd::handles(d)) run_from(Winograd(d), x, wpack, bias, y, panel, ints, next);
+  else if (Winograd1::handles(d)) run_from(Winograd1(d), x, wpack, bias, y, panel, ints, next);
   else if (Depthwise::handles(d)) run_from(Depthwise(d), x, wpack, bias, y, panel, ints, next);
   else if (wide(d)) run_from(Wide(d), x, wpack, bias, y, panel, ints, next);
   else run_from(Tall(d), x, wpack, bias, y, panel, ints, next);
@@ -80,16 +84,19 @@ static bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 
 // Stride-1 3x3 ones with enough channels are a conv over dy, on Winograd's kernel.
 typedef WinogradTransposed<Winograd> WinogradT;
+typedef WinogradTransposed<Winograd1> Winograd1T;
 
 bool transposed_handles(const ConvDesc& d) { return TallT::handles(d); }
 
 ConvSizes transposed_sizes(const ConvDesc& d) {
   if (WinogradT::handles(d)) return sizes_of(WinogradT(d));
+  if (Winograd1T::handles(d)) return sizes_of(Winograd1T(d));
   return wide_t(d) ? sizes_of(WideT(d)) : sizes_of(TallT(d));
 }
 
 void transposed_pack(const ConvDesc& d, const float* w, float* wpack) {
   if (WinogradT::handles(d)) WinogradT(d).pack_weights(w, wpack);
+  else if (Winograd1T::handles(d)) Winograd1T(d).pack_weights(w, wpack);
   else if (wide_t(d)) WideT(d).pack_weights(w, wpack);
   else TallT(d).pack_weights(w, wpack);
 }
@@ -97,6 +104,7 @@ void transposed_pack(const ConvDesc& d, const float* w, float* wpack) {
 void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, float* panel,
                     int* ints, int* next) {
   if (WinogradT::handles(d)) run_from(WinogradT(d), dy, wpack, bias, dx, panel, ints, next);
+  else if (Winograd1T::handles(d)) run_from(Winograd1T(d), dy, wpack, bias, dx, panel, ints, next);
   else if (wide_t(d)) run_from(WideT(d), dy, wpack, bias, dx, panel, ints, next);
   else run_from(TallT(d), dy, wpack, bias, dx, panel, ints, next);
 }
@@ -110,6 +118,7 @@ typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
 #endif
 typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
 typedef WinogradWgrad<VL, MR, NR> WgradWinograd;  // where the forward conv runs on Winograd
+typedef WinogradWgrad<VL, MR, NR, false> WgradWinograd1;
 
 template <typename K>
 static WgradSizes wgrad_sizes_of(const K& k) {
@@ -118,19 +127,23 @@ static WgradSizes wgrad_sizes_of(const K& k) {
 
 WgradSizes wgrad_sizes(const ConvDesc& d) {
   if (WgradWinograd::handles(d)) return wgrad_sizes_of(WgradWinograd(d));
+  if (WgradWinograd1::handles(d)) return wgrad_sizes_of(WgradWinograd1(d));
   return wgrad_depthwise(d) ? wgrad_sizes_of(WgradDepthwise(d)) : wgrad_sizes_of(WgradBlock(d));
 }
 
 void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step) {
   if (WgradWinograd::handles(d)) wgrad_tasks(WgradWinograd(d), x, dy, scratch, ints, first, step);
+  else if (WgradWinograd1::handles(d)) wgrad_tasks(WgradWinograd1(d), x, dy, scratch, ints, first, step);
   else if (wgrad_depthwise(d)) wgrad_tasks(WgradDepthwise(d), x, dy, scratch, ints, first, step);
   else wgrad_tasks(WgradBlock(d), x, dy, scratch, ints, first, step);
 }
 
 const char* conv_algorithm(const ConvDesc& d) {
-  return Winograd::handles(d) ? "winograd" : Depthwise::handles(d) ? "depthwise" : "direct";
+  return Winograd::handles(d) || Winograd1::handles(d) ? "winograd" : Depthwise::handles(d) ? "depthwise" : "direct";
 }
-const char* transposed_algorithm(const ConvDesc& d) { return WinogradT::handles(d) ? "winograd" : "direct"; }
+const char* transposed_algorithm(const ConvDesc& d) {
+  return WinogradT::handles(d) || Winograd1T::handles(d) ? "winograd" : "direct";
+}
 
 // `rounds` × 4096 steps of 12 independent multiply-add chains of VL lanes: this build's peak
 // throughput, timed by the caller. Returns a lane of the result so the loop is not optimized away.

@@ -46,6 +46,7 @@ typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadca
 // Stride-1 3x3 convs with enough channels, and their transposed convs: Winograd F(2x2, 3x3) on
 // the same register tile (conv-winograd.h), as conv-isa.cc chooses.
 typedef WinogradConv<VL, MR, NR> Winograd;
+typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
 
 inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 
@@ -54,6 +55,7 @@ inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
 typedef TransposedConv<Tall> TallT;
 typedef TransposedConv<Wide> WideT;
 typedef WinogradTransposed<Winograd> WinogradT;
+typedef WinogradTransposed<Winograd1> Winograd1T;
 inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 
 // Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on AVX2);
@@ -61,6 +63,7 @@ inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
 typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
 typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
 typedef WinogradWgrad<VL, MR, NR> WgradWinograd;  // where the forward conv runs on Winograd
+typedef WinogradWgrad<VL, MR, NR, false> WgradWinograd1;
 
 // Floats of one part's work area: its scratch and its ints (4 bytes each), rounded up to whole
 // 64-byte lines so every part starts aligned.
@@ -104,6 +107,7 @@ using atrous::ConvDesc;
 // Doubles, so JavaScript sees sizes past 2^32 and can refuse them before it allocates anything.
 EXPORT(conv_sizes) void conv_sizes(const ConvDesc* d, double* out) {
   if (Winograd::handles(*d)) sizes(Winograd(*d), out);
+  else if (Winograd1::handles(*d)) sizes(Winograd1(*d), out);
   else if (Depthwise::handles(*d)) sizes(Depthwise(*d), out);
   else if (wide(*d)) sizes(Wide(*d), out);
   else sizes(Tall(*d), out);
@@ -112,6 +116,7 @@ EXPORT(conv_sizes) void conv_sizes(const ConvDesc* d, double* out) {
 // w: [Cout, Cin/groups, KD, KH, KW] → wpack: conv_sizes()[0] floats in the tile's order.
 EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
   if (Winograd::handles(*d)) Winograd(*d).pack_weights(w, wpack);
+  else if (Winograd1::handles(*d)) Winograd1(*d).pack_weights(w, wpack);
   else if (Depthwise::handles(*d)) Depthwise(*d).pack_weights(w, wpack);
   else if (wide(*d)) Wide(*d).pack_weights(w, wpack);
   else Tall(*d).pack_weights(w, wpack);
@@ -122,6 +127,7 @@ EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float*
 EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, const float* wpack, const float* bias,
                                            float* y, float* panel, int* ints, int begin, int end) {
   if (Winograd::handles(*d)) run_range(Winograd(*d), x, wpack, bias, y, panel, ints, begin, end);
+  else if (Winograd1::handles(*d)) run_range(Winograd1(*d), x, wpack, bias, y, panel, ints, begin, end);
   else if (Depthwise::handles(*d)) run_range(Depthwise(*d), x, wpack, bias, y, panel, ints, begin, end);
   else if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
   else run_range(Tall(*d), x, wpack, bias, y, panel, ints, begin, end);
@@ -131,12 +137,14 @@ EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, co
 // three calls with x = dy and y = dx. JavaScript calls these only where phaseKernelFits (conv-desc.ts).
 EXPORT(convt_sizes) void convt_sizes(const ConvDesc* d, double* out) {
   if (WinogradT::handles(*d)) sizes(WinogradT(*d), out);
+  else if (Winograd1T::handles(*d)) sizes(Winograd1T(*d), out);
   else if (wide_t(*d)) sizes(WideT(*d), out);
   else sizes(TallT(*d), out);
 }
 
 EXPORT(convt_pack_weights) void convt_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
   if (WinogradT::handles(*d)) WinogradT(*d).pack_weights(w, wpack);
+  else if (Winograd1T::handles(*d)) Winograd1T(*d).pack_weights(w, wpack);
   else if (wide_t(*d)) WideT(*d).pack_weights(w, wpack);
   else TallT(*d).pack_weights(w, wpack);
 }
@@ -144,14 +152,15 @@ EXPORT(convt_pack_weights) void convt_pack_weights(const ConvDesc* d, const floa
 EXPORT(convt_run_tasks) void convt_run_tasks(const ConvDesc* d, const float* dy, const float* wpack, const float* bias,
                                              float* dx, float* panel, int* ints, int begin, int end) {
   if (WinogradT::handles(*d)) run_range(WinogradT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+  else if (Winograd1T::handles(*d)) run_range(Winograd1T(*d), dy, wpack, bias, dx, panel, ints, begin, end);
   else if (wide_t(*d)) run_range(WideT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
   else run_range(TallT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
 }
 
 // The kernel a forward (transposed = 0) or transposed conv runs on: 0 direct, 1 depthwise, 2 Winograd.
 EXPORT(conv_algorithm) int conv_algorithm(const ConvDesc* d, int transposed) {
-  if (transposed) return WinogradT::handles(*d) ? 2 : 0;
-  return Winograd::handles(*d) ? 2 : Depthwise::handles(*d) ? 1 : 0;
+  if (transposed) return WinogradT::handles(*d) || Winograd1T::handles(*d) ? 2 : 0;
+  return Winograd::handles(*d) || Winograd1::handles(*d) ? 2 : Depthwise::handles(*d) ? 1 : 0;
 }
 
 // out[0..3] = work floats per part (scratch, then ints, then that part's dw copy inside the
@@ -164,6 +173,7 @@ EXPORT(wgrad_sizes) void wgrad_sizes(const ConvDesc* d, double* out) {
     out[3] = static_cast<double>(k.task_count());
   };
   if (WgradWinograd::handles(*d)) fill(WgradWinograd(*d));
+  else if (WgradWinograd1::handles(*d)) fill(WgradWinograd1(*d));
   else if (wgrad_depthwise(*d)) fill(WgradDepthwise(*d));
   else fill(WgradBlock(*d));
 }
@@ -173,6 +183,7 @@ EXPORT(wgrad_run_parts) void wgrad_run_parts(const ConvDesc* d, const float* x, 
                                              int end, int parts) {
   for (int p = begin; p < end; p++) {
     if (WgradWinograd::handles(*d)) wgrad_part(WgradWinograd(*d), x, dy, work, p, parts);
+    else if (WgradWinograd1::handles(*d)) wgrad_part(WgradWinograd1(*d), x, dy, work, p, parts);
     else if (wgrad_depthwise(*d)) wgrad_part(WgradDepthwise(*d), x, dy, work, p, parts);
     else wgrad_part(WgradBlock(*d), x, dy, work, p, parts);
   }

@@ -1,5 +1,7 @@
-// Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1, one source for every target,
-// freestanding like conv-direct.h.
+// Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) for kernels 1
+// tall and 3 wide (1D convs with k3) — one source for every target, freestanding like
+// conv-direct.h. The forward conv, its transposed conv (the input gradient) and its weight
+// gradient all run on it.
 //
 // Why: a 3x3 conv with many channels is bound by its multiply-adds, and the direct kernel
 // (conv-direct.h) does all 9 per output. Winograd's minimal filtering (Lavin & Gray, "Fast
@@ -19,7 +21,8 @@
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 −1]
 //
 // The coefficients are 0, ±1 and ±½ (exact in binary), so the rounding error stays that of a
-// few more additions per output.
+// few more additions per output. F(2, 3) is the same along W alone: V = Bᵀ d, U = G g,
+// Y = Aᵀ [Σ_c U ⊙ V], 4 products per 2 outputs instead of 6.
 //
 // Vectors run along a row of tiles. Input column ow0(k) + v·dW − pW of tile k is, for v = 0 and
 // 1, the k-th entry of two staged copies of the input row, E and O (the columns with ⌊(iw + pW) /
@@ -28,7 +31,7 @@
 // then load whole vectors. A task is a block of tile rows × a chunk of tile columns of one
 // (n, group); its memory is O(tiles per task · channels), never O(H·W):
 //
-//   packed U:  [group][ξ = 0..15][co block][c][MR]   zero beyond Cout/groups
+//   packed U:  [group][ξ = 0..15 (0..3 in 1D)][co block][c][MR]   zero beyond Cout/groups
 //   V:         [ξ][c][tile]          tile = row in the task · CW + column in the chunk
 //   M:         [ξ][co][tile]         M[ξ] = U[ξ] · V[ξ], the micro-kernel's MR x NR·VL blocks
 #pragma once
@@ -40,9 +43,16 @@
 namespace atrous {
 namespace ATROUS_ISA_NS {
 
-template <int VL, int MR, int NR>
+// ROWS: F(2x2, 3x3) over 3x3 kernels; else F(2, 3) along W for kernels 1 tall and 3 wide (1D
+// convs, and 2D ones with 1x3 kernels), which saves a third of the multiplies: the same code with
+// the row transform left out (one input row per tile row, 4 transformed values, not 16).
+template <int VL, int MR, int NR, bool ROWS = true>
 struct WinogradConv {
   typedef typename Vec<VL>::type V;
+  static constexpr int KH = ROWS ? 3 : 1;   // kernel rows
+  static constexpr int UR = ROWS ? 4 : 1;   // input rows of a tile
+  static constexpr int YR = ROWS ? 2 : 1;   // output rows of a tile
+  static constexpr int XI = 4 * UR;         // transformed values per tile: 16 or 4
   // V and M of one task: 512 KiB, half this machine's L2 (1 MiB per Zen 3 core), so the
   // transformed tiles are still there when the GEMM reads them, and its products when the output
   // transform does. Measured against 384 KiB (3/4 of a 512 KiB L2) and 768 KiB on 64-channel
@@ -61,7 +71,7 @@ struct WinogradConv {
   // Winograd pays when each transform is shared by enough channels: an input tile's by
   // Cout/groups products, an output tile's by Cin/groups.
   static bool handles(const ConvDesc& d) {
-    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == 3 && d.KW == 3 && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
+    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == KH && d.KW == 3 && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
            pays(d.Cin / d.groups, d.Cout / d.groups);
   }
   // The GEMMs grow with cin·cout, the transforms with cin + cout. Measured on AVX2 against the
@@ -95,9 +105,9 @@ struct WinogradConv {
     blocks = (coutG + MR - 1) / MR;
     cpad = blocks * MR;
     vrows = round_up(cinG, vrow_multiple);
-    TR = tiles_along(d.OH, d.dH);
+    TR = ROWS ? tiles_along(d.OH, d.dH) : d.OH;  // 1D: every output row is a row of tiles
     TC = tiles_along(d.OW, d.dW);
-    const long long per_tile = 16LL * 4 * (vrows + cpad);
+    const long long per_tile = static_cast<long long>(XI) * 4 * (vrows + cpad);
     long long most = task_bytes / per_tile / VL * VL;
     if (most < NR * VL) most = NR * VL;  // at least one full micro-tile of columns
     const int tcpad = round_up(TC, VL);
@@ -113,6 +123,8 @@ struct WinogradConv {
   typedef unsigned long long Count;
   long long task_count() const { return static_cast<long long>(d.N) * d.groups * rtasks * chunks; }
   Count tiles() const { return static_cast<Count>(nr) * CW; }
+  // The output row of tile row r: tile origins along H, or r itself (1D).
+  int row_origin(int r) const { return ROWS ? origin(r, d.dH) : r; }
   // Slabs (one per ξ) start 64 bytes past a multiple of 4 KiB, so the 16 streams the transforms
   // read and write fall in different L1 sets.
   static Count slab(Count floats) { return (floats + 1023) / 1024 * 1024 + 16; }
@@ -123,16 +135,16 @@ struct WinogradConv {
   int pitch() const { return 2 * CW + 4 * d.dW; }
   // Scratch per concurrent caller: V, M, the staged rows (4 × E, O, or 4 padded rows: at most
   // 4 · pitch floats, which also holds the output transform's 4 · CW), bias.
-  Count panel_floats() const { return 16 * (vs() + ms()) + 4ULL * pitch() + cpad; }
+  Count panel_floats() const { return XI * (vs() + ms()) + 4ULL * pitch() + cpad; }
   // The staged copies' source columns (E then O, −1 outside the input).
   Count scratch_ints() const { return 2ULL * staged; }
-  Count packed_floats() const { return static_cast<Count>(d.groups) * 16 * cpad * cinG; }
+  Count packed_floats() const { return static_cast<Count>(d.groups) * XI * cpad * cinG; }
 
   void pack_weights(const float* w, float* wpack) const {
-    pack_with([w, this](int co, int c, int k) { return w[(static_cast<size_t>(co) * cinG + c) * 9 + k]; }, wpack);
+    pack_with([w, this](int co, int c, int k) { return w[(static_cast<size_t>(co) * cinG + c) * (3 * KH) + k]; }, wpack);
   }
-  // U = G g Gᵀ for every (output channel, input channel) of each group; w_at(co, c, k) is the
-  // weight of output channel co, input channel c of its group and tap k = kh·3 + kw.
+  // U = G g Gᵀ (1D: G g) for every (output channel, input channel) of each group; w_at(co, c, k)
+  // is the weight of output channel co, input channel c of its group and tap k = kh·3 + kw.
   template <typename W>
   void pack_with(W w_at, float* wpack) const {
     const size_t n = static_cast<size_t>(packed_floats());
@@ -141,17 +153,21 @@ struct WinogradConv {
       for (int o = 0; o < coutG; o++)
         for (int c = 0; c < cinG; c++) {
           float gk[3][3], t[4][3];
-          for (int k = 0; k < 9; k++) gk[k / 3][k % 3] = w_at(g * coutG + o, c, k);
-          for (int j = 0; j < 3; j++) {  // t = G g
-            t[0][j] = gk[0][j];
-            t[1][j] = 0.5f * (gk[0][j] + gk[1][j] + gk[2][j]);
-            t[2][j] = 0.5f * (gk[0][j] - gk[1][j] + gk[2][j]);
-            t[3][j] = gk[2][j];
+          for (int k = 0; k < 3 * KH; k++) gk[k / 3][k % 3] = w_at(g * coutG + o, c, k);
+          for (int j = 0; j < 3; j++) {  // t = G g (1D: the one row as it is)
+            if constexpr (ROWS) {
+              t[0][j] = gk[0][j];
+              t[1][j] = 0.5f * (gk[0][j] + gk[1][j] + gk[2][j]);
+              t[2][j] = 0.5f * (gk[0][j] - gk[1][j] + gk[2][j]);
+              t[3][j] = gk[2][j];
+            } else {
+              t[0][j] = gk[0][j];
+            }
           }
-          for (int i = 0; i < 4; i++) {  // U = t Gᵀ
+          for (int i = 0; i < UR; i++) {  // U = t Gᵀ
             const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
             for (int j = 0; j < 4; j++)
-              wpack[((static_cast<size_t>(g * 16 + 4 * i + j) * blocks + o / MR) * cinG + c) * MR + o % MR] = u[j];
+              wpack[((static_cast<size_t>(g * XI + 4 * i + j) * blocks + o / MR) * cinG + c) * MR + o % MR] = u[j];
           }
         }
   }
@@ -189,12 +205,12 @@ struct WinogradConv {
     const bool contiguous = d.dW % VL == 0;
     const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + 3 * d.dW + 1;
     for (int rr = 0; rr < p.rows; rr++) {
-      const int oh0 = origin(p.r0 + rr, d.dH);
+      const int oh0 = row_origin(p.r0 + rr);
       for (int c = 0; c < cinG; c++) {
         const float* xc = xg + static_cast<size_t>(c) * d.H * d.W;
         float* dst = v + static_cast<size_t>(c) * T + rr * CW;
         if (contiguous) {
-          for (int u = 0; u < 4; u++) {
+          for (int u = 0; u < UR; u++) {
             const int ih = oh0 + u * d.dH - d.pH;
             float* row = stage + u * pitch();
             if (ih < 0 || ih >= d.H) {
@@ -205,7 +221,7 @@ struct WinogradConv {
           }
           input_transform<true>(stage, k0, cbase, dst, vs);
         } else {
-          for (int u = 0; u < 4; u++) stage_row(xc, oh0 + u * d.dH - d.pH, k0, cmap, stage + 2 * u * staged);
+          for (int u = 0; u < UR; u++) stage_row(xc, oh0 + u * d.dH - d.pH, k0, cmap, stage + 2 * u * staged);
           input_transform<false>(stage, k0, cbase, dst, vs);
         }
       }
@@ -219,16 +235,16 @@ struct WinogradConv {
     const int T = rows * CW;  // tiles of the task, whole vectors; those past TC are dropped
     const size_t vs = this->vs(), ms = this->ms();
     float* v = panel;
-    float* m = v + 16 * vs;
-    float* stage = m + 16 * ms;
+    float* m = v + XI * vs;
+    float* stage = m + XI * ms;
     float* bpad = stage + 4 * static_cast<size_t>(pitch());
     for (int o = 0; o < cpad; o++) bpad[o] = bias && o < coutG ? bias[g * coutG + o] : 0.0f;
     transform_inputs(p, x, v, stage, ints);
 
-    const float* ug = wpack + static_cast<size_t>(g) * 16 * cpad * cinG;
+    const float* ug = wpack + static_cast<size_t>(g) * XI * cpad * cinG;
     // Column groups of at most NR vectors, as even as can be (4 vectors: 2 + 2, not 3 + 1).
     const int nvec = T / VL, groups = (nvec + NR - 1) / NR;
-    for (int xi = 0; xi < 16; xi++)
+    for (int xi = 0; xi < XI; xi++)
       for (int gi = 0, t0 = 0; gi < groups; gi++) {
         const int nv = (nvec - t0 / VL + (groups - gi) - 1) / (groups - gi);
         for (int b = 0; b < blocks; b++)
@@ -238,7 +254,7 @@ struct WinogradConv {
 
     float* yg = y + (static_cast<size_t>(n) * d.Cout + static_cast<size_t>(g) * coutG) * d.OH * d.OW;
     for (int co = 0; co < coutG; co++)
-      for (int rr = 0; rr < rows; rr++) output_transform(m + static_cast<size_t>(co) * T + rr * CW, ms, bpad[co], origin(r0 + rr, d.dH), k0, yg + static_cast<size_t>(co) * d.OH * d.OW, stage);
+      for (int rr = 0; rr < rows; rr++) output_transform(m + static_cast<size_t>(co) * T + rr * CW, ms, bpad[co], row_origin(r0 + rr), k0, yg + static_cast<size_t>(co) * d.OH * d.OW, stage);
   }
 
  private:
@@ -321,7 +337,7 @@ struct WinogradConv {
     for (int k = 0; k < CW; k += VL) {
       V t[4][4];
       V b[4][4];
-      for (int u = 0; u < 4; u++) {
+      for (int u = 0; u < UR; u++) {
         if (kContiguous) {
           const float* p = stage + u * pitch() + (origin(k0 + k, d.dW) - cbase);
           for (int w = 0; w < 4; w++) b[u][w] = *reinterpret_cast<const V*>(p + w * d.dW);
@@ -334,13 +350,17 @@ struct WinogradConv {
           b[u][3] = *reinterpret_cast<const V*>(o + d.dW);
         }
       }
-      for (int w = 0; w < 4; w++) {  // t = Bᵀ b
-        t[0][w] = b[0][w] - b[2][w];
-        t[1][w] = b[1][w] + b[2][w];
-        t[2][w] = b[2][w] - b[1][w];
-        t[3][w] = b[1][w] - b[3][w];
+      for (int w = 0; w < 4; w++) {  // t = Bᵀ b (1D: the one row as it is)
+        if constexpr (ROWS) {
+          t[0][w] = b[0][w] - b[2][w];
+          t[1][w] = b[1][w] + b[2][w];
+          t[2][w] = b[2][w] - b[1][w];
+          t[3][w] = b[1][w] - b[3][w];
+        } else {
+          t[0][w] = b[0][w];
+        }
       }
-      for (int u = 0; u < 4; u++) {  // V = t B
+      for (int u = 0; u < UR; u++) {  // V = t B
         *reinterpret_cast<V*>(dst + (4 * u + 0) * vs + k) = t[u][0] - t[u][2];
         *reinterpret_cast<V*>(dst + (4 * u + 1) * vs + k) = t[u][1] + t[u][2];
         *reinterpret_cast<V*>(dst + (4 * u + 2) * vs + k) = t[u][2] - t[u][1];
@@ -381,17 +401,21 @@ struct WinogradConv {
   // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds 4·CW floats.
   void output_transform(const float* m, size_t ms, float bias, int oh0, int k0, float* yc, float* tmp) const {
     const V bv = bias - V{};
-    const bool row1 = oh0 + d.dH < d.OH;
+    const bool row1 = ROWS && oh0 + d.dH < d.OH;
     for (int k = 0; k < CW; k += VL) {
-      V q[16];
-      for (int xi = 0; xi < 16; xi++) q[xi] = *reinterpret_cast<const V*>(m + xi * ms + k);
-      V r[2][4];  // r = Aᵀ q
+      V q[XI];
+      for (int xi = 0; xi < XI; xi++) q[xi] = *reinterpret_cast<const V*>(m + xi * ms + k);
+      V r[YR][4];  // r = Aᵀ q (1D: the one row as it is)
       for (int w = 0; w < 4; w++) {
-        r[0][w] = q[w] + q[4 + w] + q[8 + w];
-        r[1][w] = q[4 + w] - q[8 + w] - q[12 + w];
+        if constexpr (ROWS) {
+          r[0][w] = q[w] + q[4 + w] + q[8 + w];
+          r[1][w] = q[4 + w] - q[8 + w] - q[12 + w];
+        } else {
+          r[0][w] = q[w];
+        }
       }
-      V o[2][2];  // r A + bias
-      for (int i = 0; i < 2; i++) {
+      V o[YR][2];  // r A + bias
+      for (int i = 0; i < YR; i++) {
         o[i][0] = r[i][0] + r[i][1] + r[i][2] + bv;
         o[i][1] = r[i][1] - r[i][2] - r[i][3] + bv;
       }
@@ -408,7 +432,7 @@ struct WinogradConv {
           continue;
         }
       }
-      for (int i = 0; i < 2; i++) {
+      for (int i = 0; i < YR; i++) {
         *reinterpret_cast<V*>(tmp + (2 * i) * CW + k) = o[i][0];
         *reinterpret_cast<V*>(tmp + (2 * i + 1) * CW + k) = o[i][1];
       }
@@ -425,7 +449,7 @@ struct WinogradConv {
     }
     if (d.dW % VL == 0) return;
     const int kend = min_int(CW, TC - k0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < YR; i++) {
       const int oh = oh0 + i * d.dH;
       if (oh >= d.OH) break;
       float* row = yc + static_cast<size_t>(oh) * d.OW;
@@ -490,11 +514,12 @@ struct WinogradConv {
 // dropped, their inputs are not): they meet Ŷ = 0 there, so they add nothing unless they are
 // infinite or NaN — as with the forward transform, non-finite inputs spread further than in a
 // direct conv.
-template <int VL, int MR, int NR>
+template <int VL, int MR, int NR, bool ROWS = true>
 struct WinogradWgrad {
   typedef typename Vec<VL>::type V;
   typedef unsigned long long Count;
-  typedef WinogradConv<VL, MR, NR> Fwd;
+  typedef WinogradConv<VL, MR, NR, ROWS> Fwd;
+  static constexpr int XI = Fwd::XI, YR = Fwd::YR, KH = Fwd::KH;
   // V and Ŷ of a task: lane sums once per task want many tiles (about 256 at 64 channels).
   static constexpr long long kTaskBytes = 2LL << 20;
 
@@ -506,12 +531,12 @@ struct WinogradWgrad {
 
   long long task_count() const { return f.task_count(); }
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
-  Count s_floats() const { return static_cast<Count>(d.groups) * 16 * f.cpad * f.vrows; }
-  Count dw_floats() const { return static_cast<Count>(d.Cout) * f.cinG * 9; }
+  Count s_floats() const { return static_cast<Count>(d.groups) * XI * f.cpad * f.vrows; }
+  Count dw_floats() const { return static_cast<Count>(d.Cout) * f.cinG * 3 * KH; }
   // V, Ŷ, the staged rows (also dy's: 4·CW), S, then this thread's dw copy last.
-  Count scratch_floats() const { return 16 * (f.vs() + ys()) + 4ULL * f.pitch() + s_floats() + dw_floats(); }
+  Count scratch_floats() const { return XI * (f.vs() + ys()) + 4ULL * f.pitch() + s_floats() + dw_floats(); }
   Count scratch_ints() const { return f.scratch_ints(); }
-  float* s_of(float* scratch) const { return scratch + 16 * (f.vs() + ys()) + 4ULL * f.pitch(); }
+  float* s_of(float* scratch) const { return scratch + XI * (f.vs() + ys()) + 4ULL * f.pitch(); }
 
   // Adds task i's tiles into S (in `scratch`, see s_of).
   void run_task(long long i, const float* x, const float* dy, float* scratch, int* ints) const {
@@ -519,41 +544,45 @@ struct WinogradWgrad {
     const int T = p.rows * f.CW;
     const size_t vs = f.vs(), ys = this->ys();
     float* v = scratch;
-    float* yh = v + 16 * vs;
-    float* stage = yh + 16 * ys;
+    float* yh = v + XI * vs;
+    float* stage = yh + XI * ys;
     f.transform_inputs(p, x, v, stage, ints);
-    for (int xi = 0; xi < 16; xi++) {  // the V rows past Cin/groups and the Ŷ rows past Cout/groups: zero
+    for (int xi = 0; xi < XI; xi++) {  // the V rows past Cin/groups and the Ŷ rows past Cout/groups: zero
       for (size_t j = static_cast<size_t>(f.cinG) * T; j < static_cast<size_t>(f.vrows) * T; j++) v[xi * vs + j] = 0.0f;
       for (size_t j = static_cast<size_t>(f.coutG) * T; j < static_cast<size_t>(f.cpad) * T; j++) yh[xi * ys + j] = 0.0f;
     }
     const float* dyg = dy + (static_cast<size_t>(p.n) * d.Cout + static_cast<size_t>(p.g) * f.coutG) * d.OH * d.OW;
     for (int o = 0; o < f.coutG; o++)
       for (int rr = 0; rr < p.rows; rr++)
-        dy_transform(dyg + static_cast<size_t>(o) * d.OH * d.OW, Fwd::origin(p.r0 + rr, d.dH), p.k0, stage, yh + static_cast<size_t>(o) * T + rr * f.CW, ys);
-    float* sg = s_of(scratch) + static_cast<size_t>(p.g) * 16 * f.cpad * f.vrows;
-    for (int xi = 0; xi < 16; xi++)
+        dy_transform(dyg + static_cast<size_t>(o) * d.OH * d.OW, f.row_origin(p.r0 + rr), p.k0, stage, yh + static_cast<size_t>(o) * T + rr * f.CW, ys);
+    float* sg = s_of(scratch) + static_cast<size_t>(p.g) * XI * f.cpad * f.vrows;
+    for (int xi = 0; xi < XI; xi++)
       for (int ob = 0; ob < f.cpad; ob += MR)
         for (int cb = 0; cb < f.vrows; cb += NR)
           block(yh + xi * ys + static_cast<size_t>(ob) * T, v + xi * vs + static_cast<size_t>(cb) * T, T,
                 sg + (static_cast<size_t>(xi) * f.cpad + ob) * f.vrows + cb);
   }
 
-  // dw (this thread's copy) = Gᵀ S G for every (o, c) of every group.
+  // dw (this thread's copy) = Gᵀ S G (1D: S G) for every (o, c) of every group.
   void finish(const float* sall, float* dwp) const {
     const size_t xs = static_cast<size_t>(f.cpad) * f.vrows;
     for (int g = 0; g < d.groups; g++)
       for (int o = 0; o < f.coutG; o++)
         for (int c = 0; c < f.cinG; c++) {
-          const float* sp = sall + static_cast<size_t>(g) * 16 * xs + static_cast<size_t>(o) * f.vrows + c;
+          const float* sp = sall + static_cast<size_t>(g) * XI * xs + static_cast<size_t>(o) * f.vrows + c;
           float t[3][4];
-          for (int v = 0; v < 4; v++) {  // t = Gᵀ s
-            const float s0 = sp[(0 + v) * xs], s1 = sp[(4 + v) * xs], s2 = sp[(8 + v) * xs], s3 = sp[(12 + v) * xs];
-            t[0][v] = s0 + 0.5f * (s1 + s2);
-            t[1][v] = 0.5f * (s1 - s2);
-            t[2][v] = 0.5f * (s1 + s2) + s3;
+          for (int v = 0; v < 4; v++) {  // t = Gᵀ s (1D: the one row of s)
+            if constexpr (ROWS) {
+              const float s0 = sp[(0 + v) * xs], s1 = sp[(4 + v) * xs], s2 = sp[(8 + v) * xs], s3 = sp[(12 + v) * xs];
+              t[0][v] = s0 + 0.5f * (s1 + s2);
+              t[1][v] = 0.5f * (s1 - s2);
+              t[2][v] = 0.5f * (s1 + s2) + s3;
+            } else {
+              t[0][v] = sp[v * xs];
+            }
           }
-          float* out = dwp + (static_cast<size_t>(g * f.coutG + o) * f.cinG + c) * 9;
-          for (int a = 0; a < 3; a++) {  // dw = t G
+          float* out = dwp + (static_cast<size_t>(g * f.coutG + o) * f.cinG + c) * (3 * KH);
+          for (int a = 0; a < KH; a++) {  // dw = t G
             out[3 * a + 0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
             out[3 * a + 1] = 0.5f * (t[a][1] - t[a][2]);
             out[3 * a + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
@@ -566,7 +595,7 @@ struct WinogradWgrad {
   // the row's last (or outputs past the plane) read dy as 0. `tmp` holds 4·CW floats.
   void dy_transform(const float* yc, int oh0, int k0, float* tmp, float* dst, size_t ys) const {
     const int kend = min_int(f.CW, f.TC - k0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < YR; i++) {
       float* e = tmp + 2 * i * f.CW;
       float* o = e + f.CW;
       const int oh = oh0 + i * d.dH;
@@ -583,20 +612,24 @@ struct WinogradWgrad {
       for (; k < f.CW; k++) e[k] = o[k] = 0.0f;
     }
     for (int k = 0; k < f.CW; k += VL) {
-      V y[2][2], c[2][4];
-      for (int i = 0; i < 2; i++)
+      V y[YR][2], c[YR][4];
+      for (int i = 0; i < YR; i++)
         for (int j = 0; j < 2; j++) y[i][j] = *reinterpret_cast<const V*>(tmp + (2 * i + j) * f.CW + k);
-      for (int i = 0; i < 2; i++) {  // c = dY Aᵀ: (y0, y0 + y1, y0 − y1, −y1) along the row
+      for (int i = 0; i < YR; i++) {  // c = dY Aᵀ: (y0, y0 + y1, y0 − y1, −y1) along the row
         c[i][0] = y[i][0];
         c[i][1] = y[i][0] + y[i][1];
         c[i][2] = y[i][0] - y[i][1];
         c[i][3] = -y[i][1];
       }
-      for (int w = 0; w < 4; w++) {  // Ŷ = A c: the same down the column
-        *reinterpret_cast<V*>(dst + (0 + w) * ys + k) = c[0][w];
-        *reinterpret_cast<V*>(dst + (4 + w) * ys + k) = c[0][w] + c[1][w];
-        *reinterpret_cast<V*>(dst + (8 + w) * ys + k) = c[0][w] - c[1][w];
-        *reinterpret_cast<V*>(dst + (12 + w) * ys + k) = -c[1][w];
+      for (int w = 0; w < 4; w++) {  // Ŷ = A c: the same down the column (1D: c itself)
+        if constexpr (ROWS) {
+          *reinterpret_cast<V*>(dst + (0 + w) * ys + k) = c[0][w];
+          *reinterpret_cast<V*>(dst + (4 + w) * ys + k) = c[0][w] + c[1][w];
+          *reinterpret_cast<V*>(dst + (8 + w) * ys + k) = c[0][w] - c[1][w];
+          *reinterpret_cast<V*>(dst + (12 + w) * ys + k) = -c[1][w];
+        } else {
+          *reinterpret_cast<V*>(dst + w * ys + k) = c[0][w];
+        }
       }
     }
   }
@@ -626,8 +659,8 @@ struct WinogradWgrad {
 
 // The weight gradient's tasks first, first + step, ... into S, then this share's dw copy (the
 // last dw_floats() of scratch) = Gᵀ S G. Chosen over conv-wgrad.h's wgrad_tasks by overloading.
-template <int VL, int MR, int NR>
-void wgrad_tasks(const WinogradWgrad<VL, MR, NR>& k, const float* x, const float* dy, float* scratch, int* ints, long long first,
+template <int VL, int MR, int NR, bool ROWS>
+void wgrad_tasks(const WinogradWgrad<VL, MR, NR, ROWS>& k, const float* x, const float* dy, float* scratch, int* ints, long long first,
                  long long step) {
   float* s = k.s_of(scratch);
   for (unsigned long long i = 0; i < k.s_floats(); i++) s[i] = 0.0f;
@@ -645,10 +678,11 @@ struct WinogradTransposed {
   const ConvDesc& d;
 
   static ConvDesc forward_of(const ConvDesc& d) {
-    return {d.N, d.Cout, d.Cin, d.groups, 1, d.OH, d.OW, 1, 3, 3, 1, 1, 1, 1, d.dH, d.dW, 0, 2 * d.dH - d.pH, 2 * d.dW - d.pW, 1, d.H, d.W};
+    return {d.N, d.Cout, d.Cin, d.groups, 1, d.OH, d.OW, 1, d.KH, 3, 1, 1, 1, 1, d.dH, d.dW, 0, d.dH * (d.KH - 1) - d.pH, 2 * d.dW - d.pW,
+            1, d.H, d.W};
   }
   static bool handles(const ConvDesc& d) {
-    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.sD == 1 && d.sH == 1 && d.sW == 1 && d.KH == 3 && d.KW == 3 &&
+    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.sD == 1 && d.sH == 1 && d.sW == 1 && d.KH == K::KH && d.KW == 3 &&
            K::handles(forward_of(d));
   }
   explicit WinogradTransposed(const ConvDesc& desc) : fd(forward_of(desc)), k(fd), d(desc) {}
@@ -662,7 +696,8 @@ struct WinogradTransposed {
   // output channel o = group·(Cout/groups) + c.
   void pack_weights(const float* w, float* wpack) const {
     const int cinG = d.Cin / d.groups, coutG = d.Cout / d.groups;
-    k.pack_with([&](int co, int c, int t) { return w[(static_cast<size_t>((co / cinG) * coutG + c) * cinG + co % cinG) * 9 + (8 - t)]; }, wpack);
+    const int taps = 3 * K::KH;  // flipped: tap t of the conv over dy is the forward's taps − 1 − t
+    k.pack_with([&](int co, int c, int t) { return w[(static_cast<size_t>((co / cinG) * coutG + c) * cinG + co % cinG) * taps + (taps - 1 - t)]; }, wpack);
   }
   void run_task(int i, const float* dy, const float* wpack, const float* bias, float* dx, float* panel, int* ints) const {
     k.run_task(i, dy, wpack, bias, dx, panel, ints);
