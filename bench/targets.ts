@@ -83,9 +83,9 @@ export function targetsSection(r: Results): string[] {
     });
     const impossible = needs.filter((n) => n.needPct > 100);
     lines.push(
-      `Why the native 1.5x target is out of reach on some cases (one thread, against this run's native peak of ${peak.toFixed(1)} GFLOP/s): ` +
+      `What the native 1.5x target takes (one thread, against this run's native peak of ${peak.toFixed(1)} GFLOP/s, in the direct algorithm's flops): ` +
         needs.map((n) => `${n.name}: onnxruntime-node runs at ${n.ortPct.toFixed(0)}% of peak, 1.5x of it would be ${n.needPct.toFixed(0)}%`).join('; ') +
-        `. ${impossible.length ? `On ${impossible.map((n) => n.name).join(', ')} that is above the peak, so no kernel can meet it on this machine; elsewhere the gap is ours.` : 'Every case is reachable in principle.'}`,
+        `. ${impossible.length ? `On ${impossible.map((n) => n.name).join(', ')} that is above the peak: no direct kernel can meet it on this machine, only one that does fewer multiplies (Winograd, where atrous has it).` : 'Every case is reachable in principle.'}`,
       '',
     );
   }
