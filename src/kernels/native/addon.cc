@@ -444,23 +444,32 @@ napi_value Peak(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The (isa, descriptor) pair the queries below take first, with the descriptor's groups dividing
+// its channels: they only size or name a kernel (the calls that run one check every field).
+bool query_args(napi_env env, napi_value* argv, size_t argc, const Isa** isa, ConvDesc* d) {
+  *isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
+  int32_t* desc = nullptr;
+  size_t n = 0;
+  if (!*isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) return false;
+  std::memcpy(d, desc, sizeof *d);
+  return true;
+}
+bool bad_groups(const ConvDesc& d) { return d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups; }
+
 // Bytes of scratch a call with this descriptor and thread count allocates (packed weights plus
 // each thread's panel and ints), without running it: for the benchmark's memory column.
 napi_value Scratch(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  const Isa* isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
-  int32_t* desc = nullptr;
-  size_t n = 0;
+  const Isa* isa = nullptr;
+  ConvDesc d;
   int32_t threads = 0;
-  if (!isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields ||
-      napi_get_value_int32(env, argv[2], &threads) != napi_ok || threads < 1 || threads > 256) {
+  if (!query_args(env, argv, argc, &isa, &d) || napi_get_value_int32(env, argv[2], &threads) != napi_ok || threads < 1 ||
+      threads > 256) {
     return throw_error(env, "atrous native scratch: expected (isa, desc Int32Array(22), threads 1..256)");
   }
-  ConvDesc d;
-  std::memcpy(&d, desc, sizeof d);
-  if (d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups) return throw_error(env, "atrous native scratch: bad descriptor");
+  if (bad_groups(d)) return throw_error(env, "atrous native scratch: bad descriptor");
   const ConvSizes z = isa->sizes(d);
   const long long nthreads = threads < z.tasks ? threads : z.tasks;
   napi_value out;
@@ -473,17 +482,13 @@ napi_value Algorithm(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  const Isa* isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
-  int32_t* desc = nullptr;
-  size_t n = 0;
+  const Isa* isa = nullptr;
+  ConvDesc d;
   bool transposed = false;
-  if (!isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields ||
-      napi_get_value_bool(env, argv[2], &transposed) != napi_ok) {
+  if (!query_args(env, argv, argc, &isa, &d) || napi_get_value_bool(env, argv[2], &transposed) != napi_ok) {
     return throw_error(env, "atrous native algorithm: expected (isa, desc Int32Array(22), transposed boolean)");
   }
-  ConvDesc d;
-  std::memcpy(&d, desc, sizeof d);
-  if (d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups) return throw_error(env, "atrous native algorithm: bad descriptor");
+  if (bad_groups(d)) return throw_error(env, "atrous native algorithm: bad descriptor");
   napi_value out;
   CHECK_NAPI(napi_create_string_utf8(env, (transposed ? isa->t_algorithm : isa->algorithm)(d), NAPI_AUTO_LENGTH, &out));
   return out;

@@ -1,0 +1,50 @@
+/**
+ * The native addon's queries (no kernel runs): which algorithm a conv takes, and how much scratch
+ * a call would allocate. Bad arguments get a clear error, never a crash.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { convDesc, transposedDesc } from '../../src/kernels/conv-desc.js';
+import { loadNative } from '../../src/kernels/native/loader.js';
+import { planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
+
+const addon = loadNative();
+
+describe('native queries', { skip: addon ? false : 'no native addon here' }, () => {
+  const isa = addon!.isas()[0];
+  const desc = (...args: Parameters<typeof planConv>) => convDesc(planConv(...args));
+
+  it('names the algorithm a conv runs on', () => {
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { dilation: 4, padding: 4 }), false), 'winograd');
+    assert.equal(addon!.algorithm(isa, desc('t', 1, [2, 64, 100], [64, 64, 3], null, { dilation: 8, padding: 'causal' }), false), 'winograd');
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { stride: 2, padding: 1 }), false), 'direct');
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 32, 32], [16, 16, 3, 3], null, { padding: 1 }), false), 'direct', 'too few channels');
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 8, 32, 32], [8, 1, 3, 3], null, { groups: 8, padding: 1 }), false), 'depthwise');
+    const t = planConvTranspose('t', 2, [1, 64, 20, 20], [64, 64, 3, 3], null, { dilation: 2, padding: 2 });
+    assert.equal(addon!.algorithm(isa, transposedDesc(t), true), 'winograd');
+  });
+
+  it('refuses bad arguments with a message', () => {
+    const d = desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { padding: 1 });
+    const bad = Int32Array.from(d);
+    bad[3] = 5; // groups that do not divide the channels
+    const cases: [() => unknown, RegExp][] = [
+      [() => addon!.algorithm('nope', d, false), /atrous native algorithm: expected \(isa, desc/],
+      [() => addon!.algorithm(isa, new Int32Array(3), false), /expected \(isa, desc/],
+      [() => (addon!.algorithm as (...a: unknown[]) => string)(isa, d, 1), /transposed boolean/],
+      [() => addon!.algorithm(isa, bad, false), /atrous native algorithm: bad descriptor/],
+      [() => addon!.scratch(isa, d, 0), /atrous native scratch: expected \(isa, desc Int32Array\(22\), threads 1..256\)/],
+      [() => addon!.scratch(isa, bad, 1), /atrous native scratch: bad descriptor/],
+    ];
+    for (const [call, message] of cases) assert.throws(call, message);
+  });
+
+  it('sizes Winograd scratch as O(tile): packed weights 16/9 of the weights, panels under 4 MB a thread', () => {
+    const p = planConv('t', 2, [1, 256, 65, 65], [256, 256, 3, 3], null, { dilation: 12, padding: 12 });
+    const weights = 4 * 256 * 256 * 9;
+    const one = addon!.scratch(isa, convDesc(p), 1), two = addon!.scratch(isa, convDesc(p), 2);
+    const panel = two - one;
+    assert.ok(one - panel >= (16 / 9) * weights && one - panel <= 1.1 * (16 / 9) * weights, `packed ${one - panel}`);
+    assert.ok(panel > 0 && panel < 4e6, `panel ${panel}`);
+  });
+});
