@@ -20,6 +20,8 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { stride: 2, padding: 1 }), false), 'direct');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 32, 32], [16, 16, 3, 3], null, { padding: 1 }), false), 'direct', 'too few channels');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 8, 32, 32], [8, 1, 3, 3], null, { groups: 8, padding: 1 }), false), 'depthwise');
+    // Dilations near 2^30 (valid plans, 32-bit descriptors) stay on the direct kernel.
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 5, 5], [64, 64, 3, 3], null, { dilation: 2 ** 28, padding: 2 ** 28 }), false), 'direct');
     const t = planConvTranspose('t', 2, [1, 64, 20, 20], [64, 64, 3, 3], null, { dilation: 2, padding: 2 });
     assert.equal(addon!.algorithm(isa, transposedDesc(t), true), 'winograd');
   });

@@ -70,9 +70,13 @@ struct WinogradConv {
 
   // Winograd pays when each transform is shared by enough channels: an input tile's by
   // Cout/groups products, an output tile's by Cin/groups.
+  // Dilations past kMaxDilation go to the direct kernel: a tile reads a dilation past its outputs
+  // (oh0 + 3·dH − pH), and the staged rows hold 4·dW floats, neither of which the 32-bit bounds of
+  // the descriptor (src/kernels/conv-desc.ts) cover for dilations near 2^30.
+  static constexpr int kMaxDilation = 4096;
   static bool handles(const ConvDesc& d) {
     return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == KH && d.KW == 3 && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
-           pays(d.Cin / d.groups, d.Cout / d.groups);
+           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups);
   }
   // The GEMMs grow with cin·cout, the transforms with cin + cout. Measured on AVX2 against the
   // direct kernel: 64 → 64 channels 1.5-1.7x faster, 32 → 32 level, 16 → 16 and 16 → 24 slower.
