@@ -363,4 +363,16 @@ for (const kernel of convKernels().filter((k) => k.weightGrad !== undefined)) {
       assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
     });
   }
+  // Both backends split the tasks into a fixed number of parts (4, or fewer tasks) summed in part
+  // order, so a training run's weight gradients do not depend on the thread count.
+  test(`${kernel.id} weight gradient: the same bits at 1 and 2 threads`, () => {
+    const differ = cases.filter((c, i) => {
+      const { plan, expected, x32, dy32 } = weightGradInputs(i);
+      const one = new Float32Array(expected.length), two = new Float32Array(expected.length);
+      kernel.weightGrad!(plan, x32, dy32, one, 1);
+      kernel.weightGrad!(plan, x32, dy32, two, 2);
+      return one.some((v, j) => !Object.is(v, two[j]));
+    });
+    assert.deepEqual(differ.map((c) => c.name).slice(0, 5), []);
+  });
 }

@@ -34,8 +34,9 @@ struct WgradSizes {
   void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, \
                       float* panel, int* ints, int* next);                                      \
   WgradSizes wgrad_sizes(const ConvDesc& d);                                                    \
-  /* Zeroes this thread's dw copy (the last sizes.dw floats of scratch), then adds tasks   */    \
-  /* first, first + step, ... into it: a fixed split, so results repeat bit for bit.       */    \
+  /* Zeroes one part's dw copy (the last sizes.dw floats of scratch), then adds tasks      */    \
+  /* first, first + step, ... into it: a fixed split into parts, so results repeat bit for  */   \
+  /* bit whichever thread runs which part (src/kernels/native/addon.cc).                   */    \
   void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step); \
   /* Which kernel a forward / transposed conv runs on: "winograd", "depthwise" or "direct". */ \
   const char* conv_algorithm(const ConvDesc& d);                                                \

@@ -509,10 +509,10 @@ struct WinogradConv {
 // — 16 matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles, then one small transform per
 // (o, c). A task transforms its tiles' inputs exactly as the forward conv does, and dy's 2x2
 // blocks into Ŷ[ξ][o][tile]; the products run MR rows of Ŷ × NR rows of V with vector
-// accumulators along the tiles, lane-summed once per task, so tasks take many tiles. Each
-// thread (or wasm part) sums its tasks into its own S, then writes Gᵀ S G as its dw copy: the
-// transform is linear, so the caller's sum of the copies in a fixed order is the weight gradient,
-// the same bits at any thread count.
+// accumulators along the tiles, lane-summed once per task, so tasks take many tiles. Each part
+// of the tasks (the caller splits them into a fixed number) sums into its own S, then writes
+// Gᵀ S G as its dw copy: the transform is linear, so the caller's sum of the copies in part order
+// is the weight gradient, the same bits at any thread count.
 //
 // Inputs that no output reads can still enter a tile's V (a tile's outputs past the plane are
 // dropped, their inputs are not): they meet Ŷ = 0 there, so they add nothing unless they are

@@ -70,6 +70,8 @@ constexpr int kIsaCount = 3;
 // so a failed allocation would abort the process. The panel is O(tile), so only the packed weights
 // (about the weights' own size) grow with the model.
 constexpr unsigned long long kMaxScratchFloats = 1ull << 30;  // 4 GiB
+// Parts of a weight gradient (see WeightGradient): a few per thread, each with its own scratch.
+constexpr long long kWgradParts = 4;
 
 // Scratch memory of the calling thread (the main thread, or a libuv worker for async calls),
 // kept between calls: allocating megabytes per call costs page faults, which on a VM made run times
@@ -386,21 +388,30 @@ napi_value WeightGradient(napi_env env, napi_callback_info info) {
     return throw_error(env, "atrous native convWeightGrad: threads must be an integer in 1..256");
   }
   const atrous::WgradSizes z = isa->wgrad_sizes(d);
-  const int nthreads = z.tasks < threads ? static_cast<int>(z.tasks < 1 ? 1 : z.tasks) : threads;
-  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.ints * nthreads > kMaxScratchFloats ||
+  // The tasks are split into a fixed number of parts (tasks p, p + parts, ...), each summed into
+  // its own dw copy, and the copies are added in part order: the result is the same bits at any
+  // thread count. Threads claim parts as they finish, so one thread slowed down (by the garbage
+  // collector's threads, say) leaves its next part to the other rather than holding up the call.
+  const int parts = static_cast<int>(z.tasks < kWgradParts ? (z.tasks < 1 ? 1 : z.tasks) : kWgradParts);
+  const int nthreads = threads < parts ? threads : parts;
+  if (z.scratch > kMaxScratchFloats || z.scratch * parts > kMaxScratchFloats || z.ints * nthreads > kMaxScratchFloats ||
       z.tasks > INT_MAX) {
     return throw_error(env, "atrous native convWeightGrad: this geometry needs more scratch than the native kernels allow");
   }
   thread_local std::vector<float> fscratch;
   thread_local std::vector<int> iscratch;
-  float* scratch = reuse(fscratch, z.scratch * nthreads);
+  float* scratch = reuse(fscratch, z.scratch * parts);
   int* ints = reuse(iscratch, z.ints * nthreads + 1);
-  auto worker = [&](int t) { isa->wgrad_run(d, x, dy, scratch + z.scratch * t, ints + z.ints * t, t, nthreads); };
+  int next = 0;
+  auto worker = [&](int t) {
+    for (int p; (p = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED)) < parts;)
+      isa->wgrad_run(d, x, dy, scratch + z.scratch * p, ints + z.ints * t, p, parts);
+  };
   run_threads(nthreads, worker);
   const size_t off = z.scratch - z.dw;
   for (unsigned long long i = 0; i < z.dw; i++) {
     float s = 0.0f;
-    for (int t = 0; t < nthreads; t++) s += scratch[z.scratch * t + off + i];
+    for (int p = 0; p < parts; p++) s += scratch[z.scratch * p + off + i];
     dw[i] = s;
   }
   return nullptr;
