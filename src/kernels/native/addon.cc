@@ -455,29 +455,31 @@ napi_value Peak(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// The (isa, descriptor) pair the queries below take first, with the descriptor's groups dividing
-// its channels: they only size or name a kernel (the calls that run one check every field).
-bool query_args(napi_env env, napi_value* argv, size_t argc, const Isa** isa, ConvDesc* d) {
-  *isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
+// The arguments of the queries below, (isa, descriptor, third), with the descriptor's groups
+// dividing its channels: they only size or name a kernel (the calls that run one check every
+// field). Null when the isa or descriptor is wrong; `third` is the query's own argument.
+const Isa* query_args(napi_env env, napi_callback_info info, ConvDesc* d, napi_value* third) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return nullptr;
+  const Isa* isa = find_isa(env, argv[0]);
   int32_t* desc = nullptr;
   size_t n = 0;
-  if (!*isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) return false;
+  if (!isa || !typed(env, argv[1], napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) return nullptr;
   std::memcpy(d, desc, sizeof *d);
-  return true;
+  *third = argv[2];
+  return isa;
 }
 bool bad_groups(const ConvDesc& d) { return d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups; }
 
 // Bytes of scratch a call with this descriptor and thread count allocates (packed weights plus
 // each thread's panel and ints), without running it: for the benchmark's memory column.
 napi_value Scratch(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  const Isa* isa = nullptr;
   ConvDesc d;
+  napi_value third;
+  const Isa* isa = query_args(env, info, &d, &third);
   int32_t threads = 0;
-  if (!query_args(env, argv, argc, &isa, &d) || napi_get_value_int32(env, argv[2], &threads) != napi_ok || threads < 1 ||
-      threads > 256) {
+  if (!isa || napi_get_value_int32(env, third, &threads) != napi_ok || threads < 1 || threads > 256) {
     return throw_error(env, "atrous native scratch: expected (isa, desc Int32Array(22), threads 1..256)");
   }
   if (bad_groups(d)) return throw_error(env, "atrous native scratch: bad descriptor");
@@ -490,13 +492,11 @@ napi_value Scratch(napi_env env, napi_callback_info info) {
 
 // The kernel a forward (transposed = false) or transposed conv with this descriptor runs on.
 napi_value Algorithm(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  const Isa* isa = nullptr;
   ConvDesc d;
+  napi_value third;
+  const Isa* isa = query_args(env, info, &d, &third);
   bool transposed = false;
-  if (!query_args(env, argv, argc, &isa, &d) || napi_get_value_bool(env, argv[2], &transposed) != napi_ok) {
+  if (!isa || napi_get_value_bool(env, third, &transposed) != napi_ok) {
     return throw_error(env, "atrous native algorithm: expected (isa, desc Int32Array(22), transposed boolean)");
   }
   if (bad_groups(d)) return throw_error(env, "atrous native algorithm: bad descriptor");
