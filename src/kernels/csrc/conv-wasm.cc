@@ -15,11 +15,7 @@
 #define ATROUS_MADD(acc, s, x) __builtin_wasm_fma_f32x4((s), (x), (acc))
 #endif
 
-#include "conv-depthwise.h"
-#include "conv-direct.h"
-#include "conv-transpose.h"
-#include "conv-wgrad.h"
-#include "conv-winograd.h"
+#include "conv-choose.h"
 
 #define EXPORT(name) extern "C" __attribute__((export_name(#name), visibility("default")))
 
@@ -37,33 +33,19 @@ constexpr int VL = 4, MR = 3, NR = 3;  // 9 accumulators + 3 + 1 = 13 registers:
 constexpr int VL = 4, MR = 4, NR = 3;
 #endif
 
-// The same variant choice as conv-isa.cc (plain depthwise first, then by channels per group): one output channel per group (depthwise)
-// gets a single-channel tile that is wide along the columns, since a tall one would multiply zeros.
-typedef DirectConv<VL, MR, NR> Tall;
-typedef DirectConv<VL, 1, 8> Wide;
-typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
-
-// Stride-1 3x3 convs with enough channels, and their transposed convs: Winograd F(2x2, 3x3) on
-// the same register tile (conv-winograd.h), as conv-isa.cc chooses.
-typedef WinogradConv<VL, MR, NR> Winograd;
-typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
-
-inline bool wide(const ConvDesc& d) { return d.Cout / d.groups == 1; }
-
-// Transposed convs: each stride phase on the direct kernel, whose output channels are the forward
-// conv's input channels (conv-isa.cc chooses the same way).
-typedef TransposedConv<Tall> TallT;
-typedef TransposedConv<Wide> WideT;
-typedef WinogradTransposed<Winograd> WinogradT;
-typedef WinogradTransposed<Winograd1> Winograd1T;
-inline bool wide_t(const ConvDesc& d) { return d.Cin / d.groups == 1; }
-
-// Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on AVX2);
-// one row with four accumulators when every group has one channel (depthwise).
-typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
-typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
-typedef WinogradWgrad<VL, MR, NR> WgradWinograd;  // where the forward conv runs on Winograd
-typedef WinogradWgrad<VL, MR, NR, false> WgradWinograd1;
+// This build's kernels; conv-choose.h picks among them as for the native builds.
+struct Kernels {
+  static constexpr int kVL = VL, kMR = MR, kNR = NR;
+  typedef DirectConv<VL, MR, NR> Tall;
+  typedef DirectConv<VL, 1, 8> Wide;  // one output channel per group
+  typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
+  typedef WinogradConv<VL, MR, NR> Winograd;
+  typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
+  // Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on
+  // AVX2); one row with four accumulators when every group has one channel (depthwise).
+  typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
+  typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
+};
 
 // Floats of one part's work area: its scratch and its ints (4 bytes each), rounded up to whole
 // 64-byte lines so every part starts aligned.
@@ -106,87 +88,61 @@ using atrous::ConvDesc;
 // out[0..3] = packed weight floats, panel floats per thread, scratch ints per thread, task count.
 // Doubles, so JavaScript sees sizes past 2^32 and can refuse them before it allocates anything.
 EXPORT(conv_sizes) void conv_sizes(const ConvDesc* d, double* out) {
-  if (Winograd::handles(*d)) sizes(Winograd(*d), out);
-  else if (Winograd1::handles(*d)) sizes(Winograd1(*d), out);
-  else if (Depthwise::handles(*d)) sizes(Depthwise(*d), out);
-  else if (wide(*d)) sizes(Wide(*d), out);
-  else sizes(Tall(*d), out);
+  with_forward<Kernels>(*d, [&](const auto& k, Algorithm) { sizes(k, out); });
 }
 
 // w: [Cout, Cin/groups, KD, KH, KW] → wpack: conv_sizes()[0] floats in the tile's order.
 EXPORT(conv_pack_weights) void conv_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
-  if (Winograd::handles(*d)) Winograd(*d).pack_weights(w, wpack);
-  else if (Winograd1::handles(*d)) Winograd1(*d).pack_weights(w, wpack);
-  else if (Depthwise::handles(*d)) Depthwise(*d).pack_weights(w, wpack);
-  else if (wide(*d)) Wide(*d).pack_weights(w, wpack);
-  else Tall(*d).pack_weights(w, wpack);
+  with_forward<Kernels>(*d, [&](const auto& k, Algorithm) { k.pack_weights(w, wpack); });
 }
 
 // Runs tasks [begin, end). Tasks write disjoint parts of y, so threads may run any ranges at once,
 // each with its own panel and ints.
 EXPORT(conv_run_tasks) void conv_run_tasks(const ConvDesc* d, const float* x, const float* wpack, const float* bias,
                                            float* y, float* panel, int* ints, int begin, int end) {
-  if (Winograd::handles(*d)) run_range(Winograd(*d), x, wpack, bias, y, panel, ints, begin, end);
-  else if (Winograd1::handles(*d)) run_range(Winograd1(*d), x, wpack, bias, y, panel, ints, begin, end);
-  else if (Depthwise::handles(*d)) run_range(Depthwise(*d), x, wpack, bias, y, panel, ints, begin, end);
-  else if (wide(*d)) run_range(Wide(*d), x, wpack, bias, y, panel, ints, begin, end);
-  else run_range(Tall(*d), x, wpack, bias, y, panel, ints, begin, end);
+  with_forward<Kernels>(*d, [&](const auto& k, Algorithm) { run_range(k, x, wpack, bias, y, panel, ints, begin, end); });
 }
 
 // The transposed conv of the forward conv *d (its input gradient), by stride phases: the same
 // three calls with x = dy and y = dx. JavaScript calls these only where phaseKernelFits (conv-desc.ts).
 EXPORT(convt_sizes) void convt_sizes(const ConvDesc* d, double* out) {
-  if (WinogradT::handles(*d)) sizes(WinogradT(*d), out);
-  else if (Winograd1T::handles(*d)) sizes(Winograd1T(*d), out);
-  else if (wide_t(*d)) sizes(WideT(*d), out);
-  else sizes(TallT(*d), out);
+  with_transposed<Kernels>(*d, [&](const auto& k, Algorithm) { sizes(k, out); });
 }
 
 EXPORT(convt_pack_weights) void convt_pack_weights(const ConvDesc* d, const float* w, float* wpack) {
-  if (WinogradT::handles(*d)) WinogradT(*d).pack_weights(w, wpack);
-  else if (Winograd1T::handles(*d)) Winograd1T(*d).pack_weights(w, wpack);
-  else if (wide_t(*d)) WideT(*d).pack_weights(w, wpack);
-  else TallT(*d).pack_weights(w, wpack);
+  with_transposed<Kernels>(*d, [&](const auto& k, Algorithm) { k.pack_weights(w, wpack); });
 }
 
 EXPORT(convt_run_tasks) void convt_run_tasks(const ConvDesc* d, const float* dy, const float* wpack, const float* bias,
                                              float* dx, float* panel, int* ints, int begin, int end) {
-  if (WinogradT::handles(*d)) run_range(WinogradT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
-  else if (Winograd1T::handles(*d)) run_range(Winograd1T(*d), dy, wpack, bias, dx, panel, ints, begin, end);
-  else if (wide_t(*d)) run_range(WideT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
-  else run_range(TallT(*d), dy, wpack, bias, dx, panel, ints, begin, end);
+  with_transposed<Kernels>(*d, [&](const auto& k, Algorithm) { run_range(k, dy, wpack, bias, dx, panel, ints, begin, end); });
 }
 
-// The kernel a forward (transposed = 0) or transposed conv runs on: 0 direct, 1 depthwise, 2 Winograd.
+// The kernel a forward (transposed = 0) or transposed conv runs on: an Algorithm (conv-choose.h).
 EXPORT(conv_algorithm) int conv_algorithm(const ConvDesc* d, int transposed) {
-  if (transposed) return WinogradT::handles(*d) || Winograd1T::handles(*d) ? 2 : 0;
-  return Winograd::handles(*d) || Winograd1::handles(*d) ? 2 : Depthwise::handles(*d) ? 1 : 0;
+  int a = kDirect;
+  if (transposed) with_transposed<Kernels>(*d, [&](const auto&, Algorithm chosen) { a = chosen; });
+  else with_forward<Kernels>(*d, [&](const auto&, Algorithm chosen) { a = chosen; });
+  return a;
 }
 
 // out[0..3] = work floats per part (scratch, then ints, then that part's dw copy inside the
 // scratch: see wgrad_part), dw floats, the offset of the dw copy within a part, task count.
 EXPORT(wgrad_sizes) void wgrad_sizes(const ConvDesc* d, double* out) {
-  auto fill = [out](const auto& k) {
+  with_wgrad<Kernels>(*d, [&](const auto& k) {
     out[0] = static_cast<double>(wgrad_part_floats(k));
     out[1] = static_cast<double>(k.dw_floats());
     out[2] = static_cast<double>(k.scratch_floats() - k.dw_floats());
     out[3] = static_cast<double>(k.task_count());
-  };
-  if (WgradWinograd::handles(*d)) fill(WgradWinograd(*d));
-  else if (WgradWinograd1::handles(*d)) fill(WgradWinograd1(*d));
-  else if (wgrad_depthwise(*d)) fill(WgradDepthwise(*d));
-  else fill(WgradBlock(*d));
+  });
 }
 
 // Runs parts [begin, end) of `parts`, each into its own work area starting at `work`.
 EXPORT(wgrad_run_parts) void wgrad_run_parts(const ConvDesc* d, const float* x, const float* dy, float* work, int begin,
                                              int end, int parts) {
-  for (int p = begin; p < end; p++) {
-    if (WgradWinograd::handles(*d)) wgrad_part(WgradWinograd(*d), x, dy, work, p, parts);
-    else if (WgradWinograd1::handles(*d)) wgrad_part(WgradWinograd1(*d), x, dy, work, p, parts);
-    else if (wgrad_depthwise(*d)) wgrad_part(WgradDepthwise(*d), x, dy, work, p, parts);
-    else wgrad_part(WgradBlock(*d), x, dy, work, p, parts);
-  }
+  with_wgrad<Kernels>(*d, [&](const auto& k) {
+    for (int p = begin; p < end; p++) wgrad_part(k, x, dy, work, p, parts);
+  });
 }
 
 // The multiply-add peak: `rounds` × 4096 steps of 12 independent accumulator chains of VL lanes

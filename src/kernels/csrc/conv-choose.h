@@ -1,0 +1,55 @@
+// Which kernel runs a conv: one choice for every build. conv-isa.cc and conv-wasm.cc each name
+// their instantiations (tile sizes differ per target) in a struct of typedefs — Tall, Wide,
+// Depthwise, Winograd, Winograd1, WgradBlock, WgradDepthwise — and call f with the kernel for d.
+// Freestanding like the kernels (the wasm build has no standard library).
+#pragma once
+#include "conv-depthwise.h"
+#include "conv-desc.h"
+#include "conv-direct.h"
+#include "conv-transpose.h"
+#include "conv-wgrad.h"
+#include "conv-winograd.h"
+
+namespace atrous {
+namespace ATROUS_ISA_NS {
+
+// What ConvKernel.algorithm reports (src/kernels/conv-kernel.ts).
+enum Algorithm { kDirect = 0, kDepthwise = 1, kWinograd = 2 };
+
+// Forward: Winograd where it pays, then plain depthwise, then by channels per group — one output
+// channel per group gets the single-channel tile that is wide along the columns, since a tall one
+// would multiply zero weights.
+template <typename K, typename F>
+void with_forward(const ConvDesc& d, F f) {
+  if (K::Winograd::handles(d)) f(typename K::Winograd(d), kWinograd);
+  else if (K::Winograd1::handles(d)) f(typename K::Winograd1(d), kWinograd);
+  else if (K::Depthwise::handles(d)) f(typename K::Depthwise(d), kDepthwise);
+  else if (d.Cout / d.groups == 1) f(typename K::Wide(d), kDirect);
+  else f(typename K::Tall(d), kDirect);
+}
+
+// Transposed (the input gradient of the forward conv d): stride-1 ones Winograd takes are a conv
+// over dy on it; else each stride phase on the direct kernel, whose output channels are the
+// forward conv's input channels.
+template <typename K, typename F>
+void with_transposed(const ConvDesc& d, F f) {
+  if (WinogradTransposed<typename K::Winograd>::handles(d)) f(WinogradTransposed<typename K::Winograd>(d), kWinograd);
+  else if (WinogradTransposed<typename K::Winograd1>::handles(d)) f(WinogradTransposed<typename K::Winograd1>(d), kWinograd);
+  else if (d.Cin / d.groups == 1) f(TransposedConv<typename K::Wide>(d), kDirect);
+  else f(TransposedConv<typename K::Tall>(d), kDirect);
+}
+
+// Weight gradient: Winograd's where the forward conv runs on it, then the one-row block for
+// depthwise, else the general block.
+template <typename K, typename F>
+void with_wgrad(const ConvDesc& d, F f) {
+  typedef WinogradWgrad<K::kVL, K::kMR, K::kNR> Wino;
+  typedef WinogradWgrad<K::kVL, K::kMR, K::kNR, false> Wino1;
+  if (Wino::handles(d)) f(Wino(d));
+  else if (Wino1::handles(d)) f(Wino1(d));
+  else if (wgrad_depthwise(d)) f(typename K::WgradDepthwise(d));
+  else f(typename K::WgradBlock(d));
+}
+
+}  // namespace ATROUS_ISA_NS
+}  // namespace atrous
