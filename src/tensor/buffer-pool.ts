@@ -26,8 +26,9 @@ export function allocateZeroed(size: number, float64: boolean): Float32Array | F
 }
 
 /**
- * The same without the zero fill when the memory comes from the pool (it then holds a dead
- * gradient's values): only for outputs the caller overwrites in full.
+ * The same without the zero fill: from the pool (a dead gradient's values) or, for pooled sizes,
+ * fresh unfilled memory where the runtime has it (unfilledBuffer). Only for outputs the caller
+ * overwrites in full.
  */
 export function allocateUninitialized(size: number, float64: boolean): Float32Array | Float64Array {
   return allocate(size, float64, false);
@@ -35,19 +36,12 @@ export function allocateUninitialized(size: number, float64: boolean): Float32Ar
 
 function allocate(size: number, float64: boolean, zeroed: boolean): Float32Array | Float64Array {
   const bytes = size * (float64 ? 8 : 4);
-  let out: Float32Array | Float64Array | null = null;
-  if (bytes >= MIN_BYTES) {
-    const buf = free.get(bytes)?.pop();
-    if (buf) {
-      pooledBytes -= bytes;
-      out = float64 ? new Float64Array(buf) : new Float32Array(buf);
-      if (zeroed) out.fill(0);
-    }
-  }
-  if (!out) {
-    const fresh = zeroed || bytes < MIN_BYTES ? null : unfilledBuffer(bytes);
-    out = fresh ? (float64 ? new Float64Array(fresh) : new Float32Array(fresh)) : float64 ? new Float64Array(size) : new Float32Array(size);
-  }
+  const pooled = bytes >= MIN_BYTES ? free.get(bytes)?.pop() : undefined;
+  if (pooled) pooledBytes -= bytes;
+  // A new ArrayBuffer is zeroed by the runtime; only recycled memory needs the fill.
+  const buf = pooled ?? (zeroed || bytes < MIN_BYTES ? null : unfilledBuffer(bytes)) ?? new ArrayBuffer(bytes);
+  const out = float64 ? new Float64Array(buf) : new Float32Array(buf);
+  if (pooled && zeroed) out.fill(0);
   if (births && bytes >= MIN_BYTES) births.add(out.buffer);
   return out;
 }
