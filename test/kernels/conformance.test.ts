@@ -73,6 +73,13 @@ function stressCases(): ConvCase[] {
     c('Winograd 1D: k3 d5, groups 2', 1, [2, 96, 77], [96, 48, 3], { dilation: [5], padding: [[3, 9]], groups: 2 }),
     c('Winograd 1x3 kernel in 2D, d (1, 8)', 2, [1, 48, 5, 70], [48, 48, 1, 3], { dilation: [1, 8], padding: [[1, 0], [8, 8]] }),
     c('Winograd: one output row, no bias', 2, [1, 48, 3, 40], [48, 48, 3, 3], { dilation: [1, 2], bias: false }),
+    // Weight gradients with stride 1 along W and long rows read x and dy in place (conv-wgrad-rows.h):
+    // tasks of several rows (crossing batch items), chunks of a row, partial blocks, groups, taps
+    // that read only padding, rows along D and H that a tap skips.
+    c('rows in place: the TCN layer, 24 → 24, k8 d4 causal', 1, [3, 24, 300], [24, 24, 8], { dilation: [4], padding: 'causal' }),
+    c('rows in place: 3x3 d2 on 5x300, tasks across batch items', 2, [2, 3, 5, 300], [5, 3, 3, 3], { dilation: [2, 2], padding: 2 }),
+    c('rows in place: groups 3, pads wider than the taps reach', 1, [2, 6, 280], [9, 2, 4], { dilation: [100], padding: [[150, 170]], groups: 3 }),
+    c('rows in place: 3D, 270-wide rows, stride 2 along D', 3, [1, 2, 5, 3, 270], [7, 2, 2, 2, 3], { dilation: [1, 2, 5], stride: [2, 1, 1], padding: [1, 1, 5] }),
   ];
 }
 

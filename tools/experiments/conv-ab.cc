@@ -1,6 +1,7 @@
 // Two builds of the AVX2 conv kernels in one process — this checkout's (namespace avx2) and an
 // older revision's (namespace old) — run interleaved on one case: the median ratio of their times
-// says what a kernel change bought, with this VM's drift shared by both.
+// says what a kernel change bought, with this VM's drift shared by both. A case named
+// "wgrad:<case>" times the weight gradient (one part, one thread) instead of the forward conv.
 //   tools/experiments/conv-ab.sh <revision> <case> [reps]
 #include <algorithm>
 #include <chrono>
@@ -17,6 +18,8 @@ namespace old {
 ConvSizes conv_sizes(const ConvDesc& d);
 void conv_pack(const ConvDesc& d, const float* w, float* wpack);
 void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints, int* next);
+WgradSizes wgrad_sizes(const ConvDesc& d);
+void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step);
 }  // namespace old
 }  // namespace atrous
 using atrous::ConvDesc;
@@ -25,20 +28,69 @@ static ConvDesc conv2d(int N, int Ci, int Co, int H, int W, int dil) {
   return ConvDesc{N, Ci, Co, 1, 1, H, W, 1, 3, 3, 1, 1, 1, 1, dil, dil, 0, dil, dil, 1, H, W};
 }
 
+// Weight gradients of both builds, one part (every task) on this thread, interleaved.
+static int time_wgrad(const char* name, const ConvDesc& d, int reps) {
+  typedef atrous::WgradSizes (*Sizes)(const ConvDesc&);
+  typedef void (*Run)(const ConvDesc&, const float*, const float*, float*, int*, int, int);
+  const Sizes sizes[2] = {atrous::old::wgrad_sizes, atrous::avx2::wgrad_sizes};
+  const Run run[2] = {atrous::old::wgrad_run, atrous::avx2::wgrad_run};
+  const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
+  std::vector<float> x(xs), dy(ys), scratch[2];
+  std::vector<int> ints[2];
+  for (auto& v : x) v = std::rand() / float(RAND_MAX) - 0.5f;
+  for (auto& v : dy) v = std::rand() / float(RAND_MAX) - 0.5f;
+  atrous::WgradSizes z[2];
+  for (int k = 0; k < 2; k++) {
+    z[k] = sizes[k](d);
+    scratch[k].resize(z[k].scratch);
+    ints[k].resize(z[k].ints + 1);
+  }
+  auto time = [&](int k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    run[k](d, x.data(), dy.data(), scratch[k].data(), ints[k].data(), 0, 1);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) time(0), time(1);
+  std::vector<double> t[2], ratio;
+  for (int r = 0; r < reps; r++) {
+    const double a = time(0), c = time(1);
+    t[0].push_back(a), t[1].push_back(c), ratio.push_back(a / c);
+  }
+  for (auto* v : {&t[0], &t[1], &ratio}) std::sort(v->begin(), v->end());
+  // dw is the last z.dw floats of each build's scratch.
+  double diff = 0, big = 0;
+  for (size_t i = 0; i < z[1].dw; i++) {
+    const float a = scratch[0][z[0].scratch - z[0].dw + i], b = scratch[1][z[1].scratch - z[1].dw + i];
+    diff = std::fmax(diff, std::fabs(a - b)), big = std::fmax(big, std::fabs(a));
+  }
+  const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KD * d.KH * d.KW * double(d.OD) * d.OH * d.OW;
+  std::printf("wgrad:%s: old %.3f ms (%.1f GFLOP/s), new %.3f ms (%.1f GFLOP/s), new %.2fx faster (median ratio); max |diff| %.1e of max |dw| %.1f\n",
+              name, t[0][reps / 2] * 1e3, flops / t[0][reps / 2] / 1e9, t[1][reps / 2] * 1e3, flops / t[1][reps / 2] / 1e9,
+              ratio[reps / 2], diff, big);
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  const char* name = argc > 1 ? argv[1] : "context2d-d8";
+  const char* arg = argc > 1 ? argv[1] : "context2d-d8";
   const int reps = argc > 2 ? std::atoi(argv[2]) : 21;
+  const bool wgrad = !std::strncmp(arg, "wgrad:", 6);
+  const char* name = wgrad ? arg + 6 : arg;
   ConvDesc d;
   int dil = 0;
   if (std::sscanf(name, "context2d-d%d", &dil) == 1 && dil > 0) d = conv2d(1, 64, 64, 128, 128, dil);  // 3x3, same padding
+  else if (std::sscanf(name, "tcn-layer-d%d", &dil) == 1 && dil > 0) {
+    // The adding-problem TCN's layer (bench/train): N 32, 24 → 24, T 600, kernel 8, causal.
+    d = ConvDesc{32, 24, 24, 1, 1, 1, 600, 1, 1, 8, 1, 1, 1, 1, 1, dil, 0, 0, 7 * dil, 1, 1, 600};
+  }
   else if (!std::strcmp(name, "aspp2d")) d = conv2d(1, 256, 256, 65, 65, 12);
   else if (!std::strcmp(name, "digits-layer")) d = conv2d(64, 32, 32, 14, 14, 2);
   else if (!std::strcmp(name, "tcn1d")) d = ConvDesc{16, 64, 64, 1, 1, 1, 1024, 1, 1, 3, 1, 1, 1, 1, 1, 16, 0, 0, 32, 1, 1, 1024};
   else if (!std::strcmp(name, "bytenet1d")) d = ConvDesc{8, 256, 256, 1, 1, 1, 512, 1, 1, 3, 1, 1, 1, 1, 1, 8, 0, 0, 8, 1, 1, 512};
   else {
-    std::fprintf(stderr, "cases: context2d-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d\n");
+    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d\n");
     return 2;
   }
+  if (wgrad) return time_wgrad(name, d, reps);
   typedef atrous::ConvSizes (*Sizes)(const ConvDesc&);
   typedef void (*Pack)(const ConvDesc&, const float*, float*);
   typedef void (*Run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);

@@ -1,12 +1,13 @@
 // Which kernel runs a conv: one choice for every build. conv-isa.cc and conv-wasm.cc each name
 // their instantiations (tile sizes differ per target) in a struct of typedefs — Tall, Wide,
-// Depthwise, Winograd, Winograd1, WgradBlock, WgradDepthwise — and call f with the kernel for d.
+// Depthwise, Winograd, Winograd1, WgradBlock, WgradRows, WgradDepthwise — and call f with the kernel for d.
 // Freestanding like the kernels (the wasm build has no standard library).
 #pragma once
 #include "conv-depthwise.h"
 #include "conv-desc.h"
 #include "conv-direct.h"
 #include "conv-transpose.h"
+#include "conv-wgrad-rows.h"
 #include "conv-wgrad.h"
 #include "conv-winograd.h"
 
@@ -40,7 +41,7 @@ void with_transposed(const ConvDesc& d, F f) {
 }
 
 // Weight gradient: Winograd's where the forward conv runs on it, then the one-row block for
-// depthwise, else the general block.
+// depthwise, then rows read in place (stride 1 along W, long rows), else the general block.
 template <typename K, typename F>
 void with_wgrad(const ConvDesc& d, F f) {
   typedef WinogradWgrad<K::kVL, K::kMR, K::kNR> Wino;
@@ -48,6 +49,7 @@ void with_wgrad(const ConvDesc& d, F f) {
   if (Wino::handles(d)) f(Wino(d));
   else if (Wino1::handles(d)) f(Wino1(d));
   else if (wgrad_depthwise(d)) f(typename K::WgradDepthwise(d));
+  else if (K::WgradRows::handles(d)) f(typename K::WgradRows(d));
   else f(typename K::WgradBlock(d));
 }
 
