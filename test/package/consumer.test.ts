@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadNative } from '../../src/kernels/native/loader.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -23,9 +24,13 @@ test('npm pack → install → import { conv2d } from "atrous" gives PyTorch\'s 
     }
     // The build, the C++ sources npm install compiles into the optional native addon, and the
     // prebuilt wasm kernels (loaded from src/kernels/wasm/ at run time).
-    const stray = files.filter((f) => f.startsWith('dist/test/') || f.startsWith('dist/bench/') || (f.startsWith('src/') && !/^src\/kernels\/(csrc\/|native\/addon\.cc$|wasm\/conv-(simd128|relaxed)\.wasm$)/.test(f)));
+    const stray = files.filter((f) => f.startsWith('dist/test/') || f.startsWith('dist/bench/') || (f.startsWith('src/') && !/^src\/kernels\/(csrc\/|native\/[\w-]+\.(cc|h)$|wasm\/conv-(simd128|relaxed)\.wasm$)/.test(f)));
     assert.deepEqual(stray, [], 'tarball ships the build, the native sources and the wasm kernels only');
     assert.ok(files.includes('binding.gyp') && files.includes('src/kernels/csrc/conv-direct.h'), 'native sources ship');
+    // Every source binding.gyp compiles, and the headers they include from their own folder.
+    const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8');
+    for (const f of new Set([...gyp.matchAll(/"(src\/[^"]+\.cc)"/g)].map((m) => m[1]))) assert.ok(files.includes(f), `tarball has ${f}`);
+    for (const f of ['src/kernels/native/napi-args.h', 'src/kernels/native/threads.h']) assert.ok(files.includes(f), `tarball has ${f}`);
     for (const f of ['src/kernels/wasm/conv-simd128.wasm', 'src/kernels/wasm/conv-relaxed.wasm', 'dist/src/kernels/wasm/worker.js']) {
       assert.ok(files.includes(f), `tarball has ${f}`);
     }
@@ -34,16 +39,19 @@ test('npm pack → install → import { conv2d } from "atrous" gives PyTorch\'s 
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, stdio: 'pipe' });
     writeFileSync(
       join(dir, 'use.mjs'),
-      `import { conv2d, tensor, arange, AtrousError } from 'atrous';
+      `import { activeBackend, conv2d, tensor, arange, AtrousError } from 'atrous';
 const w = tensor([[[[1, 2], [3, 4]]]]);
 const y = conv2d(arange([1, 1, 5, 5], 1), w, { dilation: 2, stride: 2 });
 let err;
 try { conv2d(tensor([[[[1, 2], [3, 4]]]]), w, { dilation: 2, stride: 2 }); } catch (e) { err = e; }
-console.log(JSON.stringify({ y: y.toArray(), isAtrous: err instanceof AtrousError, code: err.code, message: err.message }));
+console.log(JSON.stringify({ y: y.toArray(), backend: activeBackend().backend, isAtrous: err instanceof AtrousError, code: err.code, message: err.message }));
 `,
     );
     const out = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: dir, encoding: 'utf8' }));
     assert.deepEqual(out.y, [[[[92, 112], [192, 212]]]]);
+    // Where this checkout built its native addon, the consumer's install built one too (from the
+    // shipped sources: a missing file would only show as a fallback to wasm).
+    if (loadNative()) assert.equal(out.backend, 'native', 'the installed package built and loaded its native addon');
     // The installed package's wasm kernels load and run, worker threads included.
     writeFileSync(
       join(dir, 'wasm.mjs'),
