@@ -1,5 +1,5 @@
 import { AtrousError, fmtShape } from '../errors.js';
-import { nativePointwise } from '../kernels/registry.js';
+import { getThreads, nativePointwise } from '../kernels/registry.js';
 import { recordingBirths, recycle } from '../tensor/buffer-pool.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
@@ -145,7 +145,7 @@ function sumInto(a: Tensor, b: Tensor, out: Tensor): void {
   const ad = a.data;
   const bd = b.data;
   const native = od instanceof Float32Array ? nativePointwise() : null;
-  if (native) native.add(ad as Float32Array, bd as Float32Array, od as Float32Array);
+  if (native) native.add(ad as Float32Array, bd as Float32Array, od as Float32Array, getThreads());
   else for (let i = 0; i < od.length; i++) od[i] = ad[i] + bd[i];
 }
 

@@ -15,8 +15,8 @@ import { convTransposeRef } from './ref/conv-transpose.js';
 /**
  * The one place that chooses a kernel. Order: native (the node-gyp addon, best instruction set
  * first) → wasm (relaxed SIMD, else SIMD128; shipped prebuilt, so always there on Node 20) → the
- * reference. `ATROUS_BACKEND=native|wasm|ref` or `setBackend()` pins one; float64 always runs on
- * the reference, which is the only float64 kernel.
+ * reference. `ATROUS_BACKEND=native|wasm|ref` (read once, at the first call) or `setBackend()` pins
+ * one; float64 always runs on the reference, which is the only float64 kernel.
  */
 const BACKENDS: readonly Backend[] = ['native', 'wasm', 'ref'];
 
@@ -42,9 +42,14 @@ export function convKernels(): ConvKernel[] {
   return kernels;
 }
 
+// ATROUS_BACKEND as first read: every conv and every native ReLU asks which backend to use, and
+// reading process.env (a call into the runtime each time) took ~2% of a TCN training step.
+let envBackend: string | undefined | null = null;
+
 function requested(): Backend | null {
   if (pinned) return pinned;
-  const env = process.env.ATROUS_BACKEND;
+  if (envBackend === null) envBackend = process.env.ATROUS_BACKEND;
+  const env = envBackend;
   if (env === undefined || env === '') return null;
   if (!BACKENDS.includes(env as Backend)) {
     throw new AtrousError('bad_argument', `ATROUS_BACKEND must be 'native', 'wasm' or 'ref', got '${env}'`);

@@ -1,5 +1,5 @@
 import { AtrousError, fmtShape } from '../errors.js';
-import { nativePointwise, runConv, runConvTranspose, runConvWeightGrad } from '../kernels/registry.js';
+import { getThreads, nativePointwise, runConv, runConvTranspose, runConvWeightGrad } from '../kernels/registry.js';
 import { convTransposeOutSize } from '../shape/conv-size.js';
 import { type ConvOptions, type ConvPlan, planConv, planConvTranspose } from '../shape/plan-conv.js';
 import { type DType, Tensor, zeros } from '../tensor/tensor.js';
@@ -135,7 +135,7 @@ export function convBiasGrad(gradOutput: Tensor, unbatched = false): Tensor {
   const g = gradOutput.data;
   const native = g instanceof Float32Array && N >= 1 && C >= 1 ? nativePointwise() : null;
   if (native) {
-    native.channelSums(g as Float32Array, db.data as Float32Array, N);
+    native.channelSums(g as Float32Array, db.data as Float32Array, N, getThreads());
     return db;
   }
   for (let c = 0; c < C; c++) {

@@ -1,6 +1,6 @@
 import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError } from '../errors.js';
-import { nativePointwise } from '../kernels/registry.js';
+import { getThreads, nativePointwise } from '../kernels/registry.js';
 import { Tensor, type TypedData, uninitialized, zeros } from '../tensor/tensor.js';
 import { broadcastShapes, describe, expectSameDtype, forEachRow, planBroadcast, sameShape, sumToShape } from './broadcast.js';
 
@@ -52,7 +52,7 @@ function compute(op: string, code: number, a: Tensor, b: Tensor): Tensor {
     const out = uninitialized(a.shape, a.dtype); // one full pass writes every element
     // Residual sums are the big same-shape adds of training: vectorised native code where it runs.
     const native = code === ADD && out.data instanceof Float32Array && out.size >= NATIVE_MIN ? nativePointwise() : null;
-    if (native) native.add(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array);
+    if (native) native.add(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, getThreads());
     else row(code, out.data, 0, a.data, 0, 1, b.data, 0, 1, out.size);
     return out;
   }

@@ -2,7 +2,7 @@ import { record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
 import { type Tensor, type TypedData, uninitialized } from '../tensor/tensor.js';
 import { expectTensor } from './broadcast.js';
-import { nativePointwise } from '../kernels/registry.js';
+import { getThreads, nativePointwise } from '../kernels/registry.js';
 
 /**
  * A pointwise op: `forward(x, y)` fills y from x; `backward(g, x, y, dx)` fills dx. Both run once
@@ -81,11 +81,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 /** max(x, 0), as `torch.relu` (NaN stays NaN); the gradient at 0 is 0. @example relu(conv2d(x, w)) */
 export function relu(x: Tensor): Tensor {
   // float32 on the native backend: the addon's vectorised loops (src/kernels/csrc/pointwise.h), 5-10x
-  // faster than the JIT's scalar loop; a TCN training step runs 48 ReLU passes.
+  // faster than the JIT's scalar loop, on the conv threads; a TCN training step runs 48 ReLU passes.
   const native = x?.data instanceof Float32Array ? nativePointwise() : null;
   if (native) {
-    return unary('relu', x, (a, y) => native.relu(a as Float32Array, y as Float32Array),
-      (g, _a, y, d) => native.reluBackward(g as Float32Array, y as Float32Array, d as Float32Array));
+    return unary('relu', x, (a, y) => native.relu(a as Float32Array, y as Float32Array, getThreads()),
+      (g, _a, y, d) => native.reluBackward(g as Float32Array, y as Float32Array, d as Float32Array, getThreads()));
   }
   // Multiplying by the comparison's 0/1 instead of selecting: activations have random signs, and a
   // mispredicted branch per element made relu 3x slower than this (measured on 460k floats).

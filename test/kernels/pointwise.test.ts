@@ -32,6 +32,25 @@ describe('native pointwise kernels', { skip: addon ? false : 'no native addon he
     assert.deepEqual(dx, Float32Array.from(b, (g, i) => (y[i] > 0 ? g : 0)));
   });
 
+  it('on several threads (arrays long enough to split, ranges of uneven length) gives the same bits as on one', () => {
+    const m = 3 * 65536 + 4101;
+    const x = randn([m], { seed: 3 }).data as Float32Array;
+    const g = randn([m], { seed: 4 }).data as Float32Array;
+    const run = (threads: number) => {
+      const y = new Float32Array(m).fill(NaN), dx = new Float32Array(m).fill(NaN), sum = new Float32Array(m).fill(NaN);
+      const db = new Float32Array(7).fill(NaN);
+      addon!.relu(x, y, threads);
+      addon!.reluBackward(g, y, dx, threads);
+      addon!.add(x, g, sum, threads);
+      addon!.channelSums(x.subarray(0, 7 * 3 * 9363), db, 3, threads); // batch 3, 7 channels of 9363
+      return { y, dx, sum, db };
+    };
+    const one = run(1);
+    assert.deepEqual(one.y, Float32Array.from(x, (v) => (v > 0 ? v : 0)));
+    assert.deepEqual(one.sum, Float32Array.from(x, (v, i) => v + g[i]));
+    for (const threads of [2, 3, 8]) assert.deepEqual(run(threads), one, `${threads} threads`);
+  });
+
   it('channelSums sums each channel over batch and plane (float64 accumulation)', () => {
     for (const [N, C, P] of [[3, 5, 7], [2, 4, 16], [1, 1, 1], [4, 3, 1001]]) {
       const g = randn([N * C * P], { seed: N + C + P }).data as Float32Array;
@@ -79,14 +98,18 @@ describe('native pointwise kernels', { skip: addon ? false : 'no native addon he
 
   it('refuses arrays of other types or lengths, and a batch that does not divide g', () => {
     const f = new Float32Array(8);
-    assert.throws(() => addon!.add(f, new Float32Array(7), f), /add: expected \(a, b, out\)/);
+    assert.throws(() => addon!.add(f, new Float32Array(7), f), /add: expected \(a, b, out\[, threads\]\)/);
     assert.throws(() => addon!.add(f, new Float64Array(8) as unknown as Float32Array, f), /add: expected/);
-    assert.throws(() => addon!.relu(f, new Float32Array(9)), /relu: expected \(x, y\)/);
+    assert.throws(() => addon!.relu(f, new Float32Array(9)), /relu: expected \(x, y\[, threads\]\)/);
     assert.throws(() => addon!.reluBackward(f, f, new Float32Array(4)), /reluBackward: expected/);
     assert.throws(() => addon!.channelSums(new Float32Array(10), new Float32Array(3), 1), /channelSums: expected/);
     assert.throws(() => addon!.channelSums(f, new Float32Array(2), 0), /channelSums: expected/);
     assert.throws(() => addon!.channelSums(f, new Float32Array(0), 1), /channelSums: expected/);
     assert.throws(() => (addon!.add as unknown as (x: Float32Array) => void)(f), /add: expected/);
+    for (const t of [0, 257, -1]) {
+      assert.throws(() => addon!.relu(f, f, t), /relu: expected/, `threads ${t}`);
+      assert.throws(() => addon!.channelSums(f, new Float32Array(2), 1, t), /channelSums: expected/, `threads ${t}`);
+    }
     const d2 = new Float64Array(2);
     assert.throws(() => addon!.channelMoments(new Float32Array(9), 2, d2, d2), /channelMoments: expected/); // 9 is not 2·2·plane
     assert.throws(() => addon!.channelMoments(f, 2, d2, new Float64Array(3)), /channelMoments: expected/);

@@ -27,10 +27,11 @@ inline void add(const float* a, const float* b, float* out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-// out[c] = the sum of g[n, c, :] over n and the plane, in double (as the JS reference does):
-// a conv's bias gradient. Eight independent partial sums so the adds pipeline and vectorise.
-inline void channel_sums(const float* g, size_t batch, size_t channels, size_t plane, float* out) {
-  for (size_t c = 0; c < channels; c++) {
+// out[c] = the sum of g[n, c, :] over n and the plane, in double (as the JS reference does), for
+// channels c0 ≤ c < c1: a conv's bias gradient. Eight independent partial sums so the adds pipeline
+// and vectorise.
+inline void channel_sums(const float* g, size_t batch, size_t channels, size_t plane, size_t c0, size_t c1, float* out) {
+  for (size_t c = c0; c < c1; c++) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (size_t n = 0; n < batch; n++) {
       const float* p = g + (n * channels + c) * plane;

@@ -22,6 +22,7 @@
 
 #include "../csrc/conv-isa.h"
 #include "napi-args.h"
+#include "threads.h"
 
 namespace atrous {
 void register_pointwise(napi_env env, napi_value exports);  // pointwise.cc
@@ -142,10 +143,13 @@ class Helpers {
   void* ctx_ = nullptr;
 };
 
-// Runs fn(t) for t in [0, n): on the kept helpers when free, else on threads started for the call.
-template <typename F>
-void run_threads(int n, F& fn) {
+}  // namespace
+
+// Runs call(ctx, t) for t in [0, n): on the kept helpers when free, else on threads started for
+// the call (declared in threads.h, which pointwise.cc shares).
+void atrous::run_parallel(int n, void (*call)(void*, int), void* ctx) {
   static Helpers* helpers = new Helpers();  // never deleted: see Helpers
+  auto fn = [call, ctx](int t) { call(ctx, t); };
   if (n <= 1) {
     if (n == 1) fn(0);
     return;
@@ -156,6 +160,10 @@ void run_threads(int n, F& fn) {
   fn(0);
   for (auto& th : pool) th.join();
 }
+
+namespace {
+
+using atrous::run_threads;
 
 // Packs the weights, then runs the tasks on `threads` threads (the caller's included), each with
 // its own slice of scratch, taking task indices from one shared counter. Transposed: the

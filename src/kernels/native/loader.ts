@@ -16,14 +16,17 @@ export interface NativeAddon {
   algorithm(isa: string, desc: Int32Array, transposed: boolean): string;
   /** Bytes of scratch a call allocates: packed weights plus each thread's panel. */
   scratch(isa: string, desc: Int32Array, threads: number): number;
-  /** y = max(x, 0) as torch.relu (NaN stays NaN), over two equally long arrays (src/kernels/csrc/pointwise.h). */
-  relu(x: Float32Array, y: Float32Array): void;
+  /**
+   * y = max(x, 0) as torch.relu (NaN stays NaN), over two equally long arrays (src/kernels/csrc/pointwise.h).
+   * These four take an optional thread count (default 1); arrays under 65,536 floats run on one.
+   */
+  relu(x: Float32Array, y: Float32Array, threads?: number): void;
   /** dx = g where y > 0, else 0: ReLU's backward from its output y. */
-  reluBackward(g: Float32Array, y: Float32Array, dx: Float32Array): void;
+  reluBackward(g: Float32Array, y: Float32Array, dx: Float32Array, threads?: number): void;
   /** out = a + b over equally long arrays; out may be a. */
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
-  /** out[c] = Σ g[n, c, ...] over the batch and the plane (a conv's bias gradient), summed in double. */
-  channelSums(g: Float32Array, out: Float32Array, batch: number): void;
+  add(a: Float32Array, b: Float32Array, out: Float32Array, threads?: number): void;
+  /** out[c] = Σ g[n, c, ...] over the batch and the plane (a conv's bias gradient), summed in double; threads split the channels. */
+  channelSums(g: Float32Array, out: Float32Array, batch: number, threads?: number): void;
   /** Batch norm over x [batch, C, plane], C = sum.length: per channel Σx and Σ(x − mean)², in double. */
   channelMoments(x: Float32Array, batch: number, sum: Float64Array, sqdev: Float64Array): void;
   /** Per channel Σg and Σg·x, in double (batch norm's backward). */

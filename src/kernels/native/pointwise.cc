@@ -10,17 +10,22 @@
 
 #include "napi-args.h"
 #include "pointwise.h"
+#include "threads.h"
 
 namespace {
 
 using atrous::fail;
 using atrous::typed;
 
-// The n float32 arrays in argv, all of one length; false (and a thrown error) otherwise.
-bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, size_t* len, const char* usage) {
-  napi_value argv[4];
-  size_t argc = 4;
-  if (n > 4 || napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != n) {
+// Arrays shorter than this run on one thread: a helper's wake-up would cost more than it saves.
+constexpr size_t kMinPerThread = size_t(1) << 16;
+
+// The n float32 arrays in argv, all of one length, then optionally a thread count (1..256, default
+// 1); false (and a thrown error) otherwise.
+bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, size_t* len, int32_t* threads, const char* usage) {
+  napi_value argv[5];
+  size_t argc = 5;
+  if (n > 4 || napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != n && argc != n + 1)) {
     fail(env, usage);
     return false;
   }
@@ -32,48 +37,77 @@ bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, 
     }
     *len = l;
   }
+  *threads = 1;
+  if (argc == n + 1 && (napi_get_value_int32(env, argv[n], threads) != napi_ok || *threads < 1 || *threads > 256)) {
+    fail(env, usage);
+    return false;
+  }
   return true;
 }
 
-// Checks that the call passed N equally long Float32Arrays, then runs f on them.
+// Checks that the call passed N equally long Float32Arrays (and a thread count), then runs
+// f(arrays, begin, end) over [0, length) split into one range of whole cache lines per thread.
+// Every element is computed the same way whatever the split.
 template <size_t N, typename F>
 napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F f) {
   float* a[N];
   size_t n = 0;
-  if (float_arrays(env, info, N, a, &n, usage)) f(a, n);
+  int32_t threads = 1;
+  if (!float_arrays(env, info, N, a, &n, &threads, usage)) return nullptr;
+  const size_t most = (n + kMinPerThread - 1) / kMinPerThread;
+  const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
+  if (parts <= 1) {
+    f(a, 0, n);
+    return nullptr;
+  }
+  const size_t chunk = ((n + parts - 1) / parts + 15) / 16 * 16;
+  auto worker = [&](int t) {
+    const size_t begin = t * chunk, end = begin + chunk < n ? begin + chunk : n;
+    if (begin < end) f(a, begin, end);
+  };
+  atrous::run_threads(parts, worker);
   return nullptr;
 }
 
 napi_value Relu(napi_env env, napi_callback_info info) {
-  return on_arrays<2>(env, info, "atrous native relu: expected (x, y), two Float32Arrays of one length",
-                      [](float** a, size_t n) { atrous::relu_forward(a[0], a[1], n); });
+  return on_arrays<2>(env, info, "atrous native relu: expected (x, y[, threads]), two Float32Arrays of one length",
+                      [](float** a, size_t b, size_t e) { atrous::relu_forward(a[0] + b, a[1] + b, e - b); });
 }
 
 napi_value ReluBackward(napi_env env, napi_callback_info info) {
-  return on_arrays<3>(env, info, "atrous native reluBackward: expected (g, y, dx), three Float32Arrays of one length",
-                      [](float** a, size_t n) { atrous::relu_backward(a[0], a[1], a[2], n); });
+  return on_arrays<3>(env, info, "atrous native reluBackward: expected (g, y, dx[, threads]), three Float32Arrays of one length",
+                      [](float** a, size_t b, size_t e) { atrous::relu_backward(a[0] + b, a[1] + b, a[2] + b, e - b); });
 }
 
 napi_value Add(napi_env env, napi_callback_info info) {
-  return on_arrays<3>(env, info, "atrous native add: expected (a, b, out), three Float32Arrays of one length",
-                      [](float** a, size_t n) { atrous::add(a[0], a[1], a[2], n); });
+  return on_arrays<3>(env, info, "atrous native add: expected (a, b, out[, threads]), three Float32Arrays of one length",
+                      [](float** a, size_t b, size_t e) { atrous::add(a[0] + b, a[1] + b, a[2] + b, e - b); });
 }
 
-// (g, out, batch): out[c] = Σ g[n, c, :]; g's length must be batch · out.length · plane for a whole plane.
+// (g, out, batch[, threads]): out[c] = Σ g[n, c, :]; g's length must be batch · out.length · plane
+// for a whole plane. Threads take ranges of channels, each channel summed by one.
 napi_value ChannelSums(napi_env env, napi_callback_info info) {
-  const char* usage = "atrous native channelSums: expected (g, out, batch), g a Float32Array of batch · out.length · plane floats";
-  napi_value argv[3];
-  size_t argc = 3;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 3) return fail(env, usage);
+  const char* usage = "atrous native channelSums: expected (g, out, batch[, threads]), g a Float32Array of batch · out.length · plane floats";
+  napi_value argv[4];
+  size_t argc = 4;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != 3 && argc != 4)) return fail(env, usage);
   float* arr[2];
   size_t len[2];
   for (int i = 0; i < 2; i++)
     if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i])) return fail(env, usage);
-  int32_t batch = 0;
+  int32_t batch = 0, threads = 1;
   if (napi_get_value_int32(env, argv[2], &batch) != napi_ok || batch < 1 || len[1] < 1) return fail(env, usage);
+  if (argc == 4 && (napi_get_value_int32(env, argv[3], &threads) != napi_ok || threads < 1 || threads > 256)) return fail(env, usage);
   const size_t per = static_cast<size_t>(batch) * len[1];
   if (len[0] % per != 0) return fail(env, usage);
-  atrous::channel_sums(arr[0], static_cast<size_t>(batch), len[1], len[0] / per, arr[1]);
+  const size_t channels = len[1], plane = len[0] / per;
+  const size_t most = len[0] < kMinPerThread ? 1 : channels;
+  const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
+  auto worker = [&](int t) {
+    const size_t c0 = channels * t / parts, c1 = channels * (t + 1) / parts;
+    atrous::channel_sums(arr[0], static_cast<size_t>(batch), channels, plane, c0, c1, arr[1]);
+  };
+  atrous::run_threads(parts, worker);
   return nullptr;
 }
 
