@@ -214,9 +214,14 @@ struct DirectConv {
     int* taps = ints;                          // per tap: (kd, kh) index, offset in a channel's panel
     int* tap_rows = taps + 2 * d.KD * d.KH;    // per tap: first and last + 1 task row it reads inside the input
     int* blk = tap_rows + 2 * d.KD * d.KH;     // per block: input depth, then row offset (see build_panel)
-    int* lists = blk + 4 * max_blocks() + 3 * nphW;  // per tile (one list when rows = 1): count, then its products
+    int* lists = blk + 4 * max_blocks() + 3 * nphW;  // per tile: count, then its products
     int nblk = 0;
-    const int ntaps = build_panel(n, g, od, oh0, nrows, ow0, x, panel, taps, tap_rows, blk, &nblk);
+    // The taps read x where it lies when every column they read is inside the input (one output
+    // row, stride 1 along W: a 1D layer's chunks past its padding); else from the panel.
+    const bool in_place = reads_in_place(ow0, ncols);
+    const int ntaps = in_place ? place_taps(od, oh0, ow0, taps) : build_panel(n, g, od, oh0, nrows, ow0, x, panel, taps, tap_rows, blk, &nblk);
+    const float* src = in_place ? x + (static_cast<size_t>(n) * d.Cin + static_cast<size_t>(g) * cinG) * d.D * d.H * d.W : panel;
+    const size_t cstride = in_place ? static_cast<size_t>(d.D) * d.H * d.W : static_cast<size_t>(nblk) * nphW * area;
     // The micro-kernel walks one flat list of (panel offset, packed-weight offset) per product of a
     // tap and a kw, rather than nested loops over a few taps and a few kw. Each tile gets its own
     // list, without the products that read only padding for all of the tile's columns: with
@@ -235,7 +240,7 @@ struct DirectConv {
         if (rows > 1 && !(tap_rows[2 * ti] <= r1 && tap_rows[2 * ti + 1] > r0)) continue;
         for (int kw = 0; kw < d.KW; kw++) {
           const int slot = kw % periodW, shift = kw * d.dW / d.sW;
-          if (rows == 1 && (j0 + shift >= cols[3 * slot + 2] || j1 + shift <= cols[3 * slot + 1])) continue;
+          if (rows == 1 && !in_place && (j0 + shift >= cols[3 * slot + 2] || j1 + shift <= cols[3 * slot + 1])) continue;
           list[1 + 2 * np] = taps[2 * ti + 1] + kw_offset(kw);
           list[2 + 2 * np] = (taps[2 * ti] * d.KW + kw) * MR;
           np++;
@@ -249,17 +254,16 @@ struct DirectConv {
     const size_t acc_len = static_cast<size_t>(blocks) * MR * chunk;
     for (size_t j = 0; j < acc_len; j++) acc[j] = 0.0f;
     if (ntaps > 0) {
-      const size_t cstride = static_cast<size_t>(nblk) * nphW * area;
-      // Channel blocks whose panel fits in L1 (~24 KiB), so every output-channel block and column
-      // tile re-reads it from L1 rather than from L2.
-      const long long cbytes = static_cast<long long>(cstride) * 4;
+      // Channel blocks whose panel (or the part of x read in place) fits in L1 (~24 KiB), so every
+      // output-channel block and column tile re-reads it from L1 rather than from L2.
+      const long long cbytes = 4 * (in_place ? static_cast<long long>(ntaps) * (ncols + (d.KW - 1) * d.dW) : static_cast<long long>(cstride));
       const int kc = cbytes >= 24 * 1024 ? 1 : static_cast<int>((24 * 1024) / cbytes);
       for (int c0 = 0; c0 < cinG; c0 += kc) {
         const int c1 = min_int(cinG, c0 + kc);
         for (int b = 0; b < blocks; b++)
           for (int j0 = 0, t = 0; j0 < ncols; j0 += kColBlock, t++) {  // the last tile may be narrower
             const int* list = lists + t * list_ints;
-            if (list[0] > 0) tile_cols(panel, cstride, list + 1, list[0], wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, ncols);
+            if (list[0] > 0) tile_cols(src, cstride, list + 1, list[0], wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, ncols);
           }
       }
     }
@@ -290,6 +294,31 @@ struct DirectConv {
   int kw_offset(int kw) const { return (kw % periodW) * area + kw * d.dW / d.sW; }
 
  private:
+  // Whether the task of one output row's columns [ow0, ow0 + ncols) can read x in place: stride 1
+  // along W, and every column its tiles read — whole vectors, each kw's shift — inside the input.
+  bool reads_in_place(int ow0, int ncols) const {
+    if (rows != 1 || d.sW != 1 || static_cast<long long>(d.D) * d.H * d.W >= (1LL << 31)) return false;  // int offsets
+    const long long base = static_cast<long long>(ow0) - d.pW;
+    return base >= 0 && base + round_up(ncols, VL) + static_cast<long long>(d.KW - 1) * d.dW <= d.W;
+  }
+  // The taps (kd, kh) of output row (od, oh) that read inside the input, each with the offset of
+  // the columns it reads from its channel's start: the list build_panel makes, for x in place.
+  int place_taps(int od, int oh, int ow0, int* taps) const {
+    int ntaps = 0;
+    for (int kd = 0; kd < d.KD; kd++) {
+      const int id = od * d.sD - d.pD + kd * d.dD;
+      if (id < 0 || id >= d.D) continue;
+      for (int kh = 0; kh < d.KH; kh++) {
+        const int ih = oh * d.sH - d.pH + kh * d.dH;
+        if (ih < 0 || ih >= d.H) continue;
+        taps[2 * ntaps] = kd * d.KH + kh;
+        taps[2 * ntaps + 1] = static_cast<int>((static_cast<long long>(id) * d.H + ih) * d.W + ow0 - d.pW);
+        ntaps++;
+      }
+    }
+    return ntaps;
+  }
+
   // Lists the panel's blocks in `blk` (4 ints each: input depth, row offset — block row i reads
   // input row (oh0 + i)·sH + offset — and the range of rows inside the input), followed by each
   // W phase's column range (3 ints), and fills them; lists the taps that read inside the input
