@@ -43,7 +43,7 @@ export {
   zeros,
 } from './tensor/tensor.js';
 
-export { type ConvArgs, conv1d, conv2d, conv3d, convAsync } from './ops/conv.js';
+export { type ConvActivation, type ConvArgs, conv1d, conv2d, conv3d, convAsync } from './ops/conv.js';
 export { activeBackend, type Backend, getThreads, setBackend, setThreads } from './kernels/registry.js';
 export { type ConvTransposeArgs, convTranspose1d, convTranspose2d, convTranspose3d } from './ops/conv-transpose.js';
 export { convBiasGrad, convInputGrad, convWeightGrad } from './ops/conv-grad.js';

@@ -2,7 +2,6 @@ import { AtrousError } from '../errors.js';
 import { Conv2d } from '../nn/conv.js';
 import { identityInit_, zeros_ } from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import { relu } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -40,7 +39,9 @@ export class ContextModule extends Module {
     const C = channels;
     const widths = variant === 'basic' ? [C, C, C, C, C, C, C] : [2 * C, 2 * C, 4 * C, 8 * C, 16 * C, 32 * C, 32 * C];
     const g = opts.generator;
-    this.layers = CONTEXT_DILATIONS.map((d, i) => new Conv2d(i === 0 ? C : widths[i - 1], widths[i], 3, { dilation: d, padding: d, generator: g }));
+    // Each 3x3 layer's ReLU is fused into its conv (the same values, less memory traffic).
+    this.layers = CONTEXT_DILATIONS.map((d, i) =>
+      new Conv2d(i === 0 ? C : widths[i - 1], widths[i], 3, { dilation: d, padding: d, activation: 'relu', generator: g }));
     this.layers.push(new Conv2d(widths[6], C, 1, { generator: g }));
     if ((opts.init ?? 'identity') === 'identity') {
       for (const conv of this.layers) {
@@ -52,10 +53,7 @@ export class ContextModule extends Module {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    this.layers.forEach((conv, i) => {
-      h = conv.forward(h);
-      if (i < this.layers.length - 1) h = relu(h);
-    });
+    for (const conv of this.layers) h = conv.forward(h);
     return h;
   }
 }

@@ -80,25 +80,35 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 /** max(x, 0), as `torch.relu` (NaN stays NaN); the gradient at 0 is 0. @example relu(conv2d(x, w)) */
 export function relu(x: Tensor): Tensor {
-  // float32 on the native backend: the addon's vectorised loops (src/kernels/csrc/pointwise.h), 5-10x
-  // faster than the JIT's scalar loop, on the conv threads; a TCN training step runs 48 ReLU passes.
-  const native = x?.data instanceof Float32Array ? nativePointwise() : null;
-  if (native) {
-    return unary('relu', x, (a, y) => native.relu(a as Float32Array, y as Float32Array, getThreads()),
-      (g, _a, y, d) => native.reluBackward(g as Float32Array, y as Float32Array, d as Float32Array, getThreads()));
-  }
+  return unary('relu', x, reluInto, (g, _a, y, d) => reluGradInto(g, y, d));
+}
+
+/**
+ * y = max(x, 0) with PyTorch's rules (NaN stays NaN, −0 becomes 0); y may be x (in place, as a
+ * fused conv's ReLU does). float32 on the native backend: the addon's vectorised loops
+ * (src/kernels/csrc/pointwise.h) on the conv threads, 5-10x faster than the JIT's scalar loop.
+ */
+export function reluInto(x: TypedData, y: TypedData): void {
+  const native = x instanceof Float32Array && y instanceof Float32Array ? nativePointwise() : null;
+  if (native) return native.relu(x as Float32Array, y as Float32Array, getThreads());
   // Multiplying by the comparison's 0/1 instead of selecting: activations have random signs, and a
   // mispredicted branch per element made relu 3x slower than this (measured on 460k floats).
   // "+ 0" turns the −0 a negative input gives into 0, as PyTorch returns; −Infinity·0 is NaN, so a
-  // second pass (cheap: almost no stores) puts those zeros back.
-  return unary('relu', x, (a, y) => {
-    for (let i = 0; i < a.length; i++) y[i] = a[i] * +(a[i] > 0) + 0;
-    for (let i = 0; i < a.length; i++) if (a[i] === -Infinity) y[i] = 0;
-  }, (g, _a, y, d) => {
-    for (let i = 0; i < d.length; i++) d[i] = g[i] * +(y[i] > 0);
-    // An infinite or NaN g where y ≤ 0 gave NaN; PyTorch's gradient there is 0.
-    for (let i = 0; i < d.length; i++) if (d[i] !== d[i] && !(y[i] > 0)) d[i] = 0;
-  });
+  // second pass (cheap: almost no stores) puts those zeros back — from a copy of where they were,
+  // since in place the first pass has overwritten them.
+  let negInf: number[] | null = null;
+  for (let i = 0; i < x.length; i++) if (x[i] === -Infinity) (negInf ??= []).push(i);
+  for (let i = 0; i < x.length; i++) y[i] = x[i] * +(x[i] > 0) + 0;
+  if (negInf) for (const i of negInf) y[i] = 0;
+}
+
+/** ReLU's backward from its output: d = g where y > 0, else 0 (also where g is ±∞ or NaN). */
+export function reluGradInto(g: TypedData, y: TypedData, d: TypedData): void {
+  const native = g instanceof Float32Array && y instanceof Float32Array && d instanceof Float32Array ? nativePointwise() : null;
+  if (native) return native.reluBackward(g as Float32Array, y as Float32Array, d as Float32Array, getThreads());
+  for (let i = 0; i < d.length; i++) d[i] = g[i] * +(y[i] > 0);
+  // An infinite or NaN g where y ≤ 0 gave NaN; PyTorch's gradient there is 0.
+  for (let i = 0; i < d.length; i++) if (d[i] !== d[i] && !(y[i] > 0)) d[i] = 0;
 }
 
 /**

@@ -144,7 +144,9 @@ function softplusCell(m: Softplus): StreamCell {
 
 const refuse = (reason: string) => (_m: Module, ctx: CellContext): StreamCell => ctx.fail(reason);
 
-registerStreamCell(Conv1d, conv1dCell);
+// A Conv1d with a fused ReLU streams as its conv, then ReLU.
+registerStreamCell(Conv1d, (m, ctx) =>
+  m.activation === 'relu' ? chainCell([{ name: 'conv', cell: conv1dCell(m, ctx) }, { name: 'relu', cell: reluCell() }], ctx) : conv1dCell(m, ctx));
 registerStreamCell(Sequential, (m, ctx) => chainCell(childItems(m, ctx), ctx));
 registerStreamCell(ReLU, () => reluCell());
 registerStreamCell(LeakyReLU, (m) => {

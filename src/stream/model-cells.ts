@@ -1,6 +1,6 @@
 import { TCN, TCNRegressor, TemporalBlock } from '../models/tcn.js';
 import { type CellContext, registerStreamCell, type StreamCell } from './cell.js';
-import { chainCell, reluCell } from './cells.js';
+import { chainCell } from './cells.js';
 import { CausalConvCell } from './conv-cell.js';
 
 /**
@@ -8,14 +8,15 @@ import { CausalConvCell } from './conv-cell.js';
  * from the cells of the module's own children, so their checks (causal padding, eval mode) apply.
  */
 
-/** relu(conv2 ∘ relu ∘ conv1 (x) + shortcut(x)), dropouts the identity in eval mode. */
+/**
+ * relu(conv2 ∘ relu ∘ conv1 (x) + shortcut(x)), dropouts the identity in eval mode; each conv's
+ * ReLU is fused into it (its cell applies it).
+ */
 function temporalBlockCell(b: TemporalBlock, ctx: CellContext): StreamCell {
   const main = chainCell([
     { name: 'conv1', cell: ctx.child(b.conv1, 'conv1') },
-    { name: 'relu', cell: reluCell() },
     { name: 'drop1', cell: ctx.child(b.drop1, 'drop1') },
     { name: 'conv2', cell: ctx.child(b.conv2, 'conv2') },
-    { name: 'relu', cell: reluCell() },
     { name: 'drop2', cell: ctx.child(b.drop2, 'drop2') },
   ], ctx);
   const shortcut = b.downsample === null ? null : ctx.child(b.downsample, 'downsample');

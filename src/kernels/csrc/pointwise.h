@@ -13,6 +13,14 @@ inline void relu_forward(const float* __restrict x, float* __restrict y, size_t 
   }
 }
 
+// The same in place (a fused conv's ReLU over its own output).
+inline void relu_inplace(float* y, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const float v = y[i];
+    y[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
+  }
+}
+
 inline void relu_backward(const float* __restrict g, const float* __restrict y, float* __restrict dx, size_t n) {
   // g is loaded whatever y is: written as "y > 0 ? g[i] : 0" the load is conditional, the compiler
   // keeps a branch per element, and random signs made it 19x slower than relu_forward (measured).

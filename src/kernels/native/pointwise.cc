@@ -48,12 +48,14 @@ bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, 
 // Checks that the call passed N equally long Float32Arrays (and a thread count), then runs
 // f(arrays, begin, end) over [0, length) split into one range of whole cache lines per thread.
 // Every element is computed the same way whatever the split.
-template <size_t N, typename F>
-napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F f) {
+// `valid` may refuse arrays that overlap where the kernel needs them apart.
+template <size_t N, typename F, typename Valid>
+napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F f, Valid valid) {
   float* a[N];
   size_t n = 0;
   int32_t threads = 1;
   if (!float_arrays(env, info, N, a, &n, &threads, usage)) return nullptr;
+  if (!valid(a, n)) return fail(env, usage);
   const size_t most = (n + kMinPerThread - 1) / kMinPerThread;
   const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
   if (parts <= 1) {
@@ -69,14 +71,23 @@ napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F
   return nullptr;
 }
 
+template <size_t N, typename F>
+napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F f) {
+  return on_arrays<N>(env, info, usage, f, [](float**, size_t) { return true; });
+}
+
 napi_value Relu(napi_env env, napi_callback_info info) {
-  return on_arrays<2>(env, info, "atrous native relu: expected (x, y[, threads]), two Float32Arrays of one length",
-                      [](float** a, size_t b, size_t e) { atrous::relu_forward(a[0] + b, a[1] + b, e - b); });
+  const char* usage = "atrous native relu: expected (x, y[, threads]), two Float32Arrays of one length, the same or not overlapping";
+  return on_arrays<2>(env, info, usage, [](float** a, size_t b, size_t e) {
+    if (a[0] == a[1]) atrous::relu_inplace(a[1] + b, e - b);
+    else atrous::relu_forward(a[0] + b, a[1] + b, e - b);
+  }, [](float** a, size_t n) { return a[0] == a[1] || a[0] + n <= a[1] || a[1] + n <= a[0]; });
 }
 
 napi_value ReluBackward(napi_env env, napi_callback_info info) {
-  return on_arrays<3>(env, info, "atrous native reluBackward: expected (g, y, dx[, threads]), three Float32Arrays of one length",
-                      [](float** a, size_t b, size_t e) { atrous::relu_backward(a[0] + b, a[1] + b, a[2] + b, e - b); });
+  return on_arrays<3>(env, info, "atrous native reluBackward: expected (g, y, dx[, threads]), three Float32Arrays of one length, dx apart from g and y",
+                      [](float** a, size_t b, size_t e) { atrous::relu_backward(a[0] + b, a[1] + b, a[2] + b, e - b); },
+                      [](float** a, size_t n) { return (a[2] + n <= a[0] || a[0] + n <= a[2]) && (a[2] + n <= a[1] || a[1] + n <= a[2]); });
 }
 
 napi_value Add(napi_env env, napi_callback_info info) {
