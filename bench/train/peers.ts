@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from '../measure.js';
 
 export interface TorchResult {
   python: string;
@@ -24,13 +25,32 @@ export function findTorchPython(): string | null {
   return null;
 }
 
-/** Runs the PyTorch side; its progress goes to our stderr. */
-export function runTorch(python: string, steps: number, threads: number[]): TorchResult {
+/**
+ * Runs one round of the PyTorch side (`steps` timed steps per model and thread count, after its own
+ * warm-up) in a subprocess; its progress goes to our stderr.
+ */
+export function runTorchRound(python: string, steps: number, threads: number[]): TorchResult {
   const script = fileURLToPath(new URL('../../../bench/train/pytorch_step.py', import.meta.url));
-  const out = execFileSync(python, [script, '--steps', String(steps), '--threads', threads.join(',')], {
+  const out = execFileSync(python, [script, '--steps', String(steps), '--threads', threads.join(','), '--rounds', '1', '--part'], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20,
   });
   return { ...(JSON.parse(out) as Record<string, unknown>), python } as TorchResult;
+}
+
+type TorchTimes = { times_ms: number[] } & Record<string, unknown>;
+
+/**
+ * The rounds of runTorchRound as one result: each model's median over the steps of every round,
+ * the rounds' own records kept under `rounds`.
+ */
+export function mergeTorchRounds(rounds: TorchResult[]): TorchResult {
+  const threads: TorchResult['threads'] = {};
+  for (const t of Object.keys(rounds[0].threads)) {
+    const all = (model: 'tcn' | 'context') => rounds.flatMap((r) => (r.threads[t][model] as TorchTimes).times_ms);
+    const tcn = all('tcn'), context = all('context');
+    threads[t] = { tcn_ms: median(tcn), context_ms: median(context), steps: tcn.length, tcn: { times_ms: tcn }, context: { times_ms: context } };
+  }
+  return { ...rounds[0], threads, rounds, command: `${rounds[0].command} (run once per round, interleaved with atrous's rounds)` };
 }
 
 /** What tfjs says when asked for the gradients a dilated training step needs. */

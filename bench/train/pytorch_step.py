@@ -248,11 +248,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds the timed steps are split into")
+    ap.add_argument("--part", action="store_true",
+                    help="one round of a run interleaved with another process (bench/train/run.ts): few steps expected")
     args = ap.parse_args()
     torch.set_num_interop_threads(1)
     load_before = os.getloadavg()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    if args.steps < 10:
+    if args.steps < 10 and not args.part:
         log("warning: fewer than 10 timed steps; medians on this noisy machine will not mean much")
     results = run([int(s) for s in args.threads.split(",")], args.warmup, args.steps, max(1, min(args.rounds, args.steps)))
     out = {

@@ -27,7 +27,7 @@ export const TRAIN_END = '<!-- end of training-step section -->';
 export function renderTrainSection(r: TrainResults, source: string): string {
   const lines = [TRAIN_START, '', '## Training step (issue 4)', '',
     `Command: \`${r.command}\` · ${r.date.slice(0, 16).replace('T', ' ')} UTC · ${r.environment.cpuModel} · results: \`${source}\``, '',
-    `One step = zeroGrad + forward + MSE + backward + Adam, float32, median of ${r.steps} steps in ${r.rounds} interleaved rounds after ${r.warmup} warm-up (atrous kernel ${r.kernel}).`,
+    `One step = zeroGrad + forward + MSE + backward + Adam, float32, median of ${r.steps} steps in ${r.rounds} interleaved rounds after ${r.warmup} warm-up (atrous kernel ${r.kernel}); each atrous round is followed by a PyTorch round of the same steps (its own process and warm-up), so a slow spell of this shared VM lands on both.`,
     `tcn: the adding-problem TCN (8 levels, kernel 8, 24 channels, weight norm, T=600, batch 32, ${r.parameters.tcn} parameters); context: the basic context module (64 channels, 128x128, dilations 1,1,2,4,8,16,1, ${r.parameters.context} parameters). PyTorch builds the same models (bench/train/pytorch_step.py).`, '',
     '| model | threads | atrous ms | PyTorch ms | × PyTorch |', '|---|---|---|---|---|'];
   for (const name of ['tcn', 'context']) {

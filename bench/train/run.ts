@@ -3,9 +3,11 @@
  *   npm run bench:train -- [--steps N] [--threads 1,2] [--no-torch]
  * Median wall time of one training step (zeroGrad + forward + MSE + backward + Adam) of the
  * adding-problem TCN and the context module (bench/train/models.ts), atrous at each thread count,
- * the same models in PyTorch (bench/train/pytorch_step.py, same steps and thread counts, run after
- * ours so the two never share the cores), and what tfjs says when asked for these gradients.
- * Timed steps are split into rounds that interleave thread counts and models, after warm-up.
+ * the same models in PyTorch (bench/train/pytorch_step.py, same steps and thread counts), and what
+ * tfjs says when asked for these gradients. Timed steps are split into rounds that interleave
+ * thread counts and models, after warm-up; each of atrous's rounds is followed by a PyTorch round
+ * in a subprocess (the two never share the cores), so a slow spell of this shared machine lands on
+ * both sides rather than on one.
  * Saves bench/results/train-<date>-<cpu>.json and rewrites the training section of BENCHMARKS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { cpuSlug, environment } from '../env.js';
 import { median } from '../measure.js';
 import { REPO_ROOT } from '../report.js';
 import { makeTrainBenches } from './models.js';
-import { findTorchPython, probeTfjs, runTorch, type TorchResult } from './peers.js';
+import { findTorchPython, mergeTorchRounds, probeTfjs, runTorchRound, type TorchResult } from './peers.js';
 import { writeTrainSection, type TrainResults } from './report.js';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '20' }, threads: { type: 'string', default: '1,2' }, 'no-torch': { type: 'boolean', default: false } } });
@@ -41,12 +43,17 @@ for (const t of threads) {
   setThreads(t);
   for (const b of benches) for (let i = 0; i < WARMUP; i++) b.step();
 }
+const python = values['no-torch'] ? null : findTorchPython();
+const torchNote = python ? '' : values['no-torch'] ? 'skipped (--no-torch)' : 'skipped: no Python here imports torch (apt-get install python3-torch, or set ATROUS_TORCH_PYTHON)';
+if (python) console.log(`PyTorch (${python} bench/train/pytorch_step.py) runs the same steps and threads after each round`);
+else console.log(`PyTorch ${torchNote}`);
+const torchRounds: TorchResult[] = [];
 for (let r = 0; r < ROUNDS; r++) {
+  const n = Math.floor(steps / ROUNDS) + (r < steps % ROUNDS ? 1 : 0);
   for (const t of threads) {
     setThreads(t);
     for (const b of benches) {
       const rec = atrous[t][b.name];
-      const n = Math.floor(steps / ROUNDS) + (r < steps % ROUNDS ? 1 : 0);
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
         rec.losses.push(b.step());
@@ -55,19 +62,10 @@ for (let r = 0; r < ROUNDS; r++) {
       console.log(`  round ${r + 1}/${ROUNDS} ${t}T ${b.name}: median so far ${median(rec.times).toFixed(1)} ms (loss ${rec.losses.at(-1)!.toPrecision(4)})`);
     }
   }
+  if (python && n > 0) torchRounds.push(runTorchRound(python, n, threads));
 }
 setThreads(defaultThreads);
-
-let torch: TorchResult | null = null;
-let torchNote = '';
-const python = values['no-torch'] ? null : findTorchPython();
-if (python) {
-  console.log(`\nPyTorch (${python} bench/train/pytorch_step.py), same steps and threads:`);
-  torch = runTorch(python, steps, threads);
-} else {
-  torchNote = values['no-torch'] ? 'skipped (--no-torch)' : 'skipped: no Python here imports torch (apt-get install python3-torch, or set ATROUS_TORCH_PYTHON)';
-  console.log(`\nPyTorch ${torchNote}`);
-}
+const torch = torchRounds.length ? mergeTorchRounds(torchRounds) : null;
 const tfjs = await probeTfjs();
 
 const env = environment();
