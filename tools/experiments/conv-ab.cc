@@ -83,11 +83,14 @@ int main(int argc, char** argv) {
     d = ConvDesc{32, 24, 24, 1, 1, 1, 600, 1, 1, 8, 1, 1, 1, 1, 1, dil, 0, 0, 7 * dil, 1, 1, 600};
   }
   else if (!std::strcmp(name, "aspp2d")) d = conv2d(1, 256, 256, 65, 65, 12);
+  else if (!std::strcmp(name, "wavenet1d")) d = ConvDesc{1, 64, 128, 1, 1, 1, 16000, 1, 1, 2, 1, 1, 1, 1, 1, 256, 0, 0, 256, 1, 1, 16000};
+  else if (!std::strcmp(name, "strided2d")) d = ConvDesc{1, 32, 64, 1, 1, 112, 112, 1, 3, 3, 1, 2, 2, 1, 2, 2, 0, 2, 2, 1, 56, 56};
+  else if (!std::strcmp(name, "conv3d")) d = ConvDesc{1, 16, 16, 1, 32, 32, 32, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 32, 32, 32};
   else if (!std::strcmp(name, "digits-layer")) d = conv2d(64, 32, 32, 14, 14, 2);
   else if (!std::strcmp(name, "tcn1d")) d = ConvDesc{16, 64, 64, 1, 1, 1, 1024, 1, 1, 3, 1, 1, 1, 1, 1, 16, 0, 0, 32, 1, 1, 1024};
   else if (!std::strcmp(name, "bytenet1d")) d = ConvDesc{8, 256, 256, 1, 1, 1, 512, 1, 1, 3, 1, 1, 1, 1, 1, 8, 0, 0, 8, 1, 1, 512};
   else {
-    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d\n");
+    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, wavenet1d, strided2d, conv3d\n");
     return 2;
   }
   if (wgrad) return time_wgrad(name, d, reps);
@@ -97,7 +100,8 @@ int main(int argc, char** argv) {
   const Sizes sizes[2] = {atrous::old::conv_sizes, atrous::avx2::conv_sizes};
   const Pack pack[2] = {atrous::old::conv_pack, atrous::avx2::conv_pack};
   const Run run[2] = {atrous::old::conv_run, atrous::avx2::conv_run};
-  const size_t xs = size_t(d.N) * d.Cin * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * d.KH * d.KW, ys = size_t(d.N) * d.Cout * d.OH * d.OW;
+  const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * d.KD * d.KH * d.KW,
+               ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
   std::vector<float> x(xs), w(ws), b(d.Cout), y[2], wpack[2], panel[2];
   std::vector<int> ints[2];
   for (auto& v : x) v = std::rand() / float(RAND_MAX) - 0.5f;
@@ -126,7 +130,7 @@ int main(int argc, char** argv) {
   for (auto* v : {&t[0], &t[1], &ratio}) std::sort(v->begin(), v->end());
   double diff = 0, big = 0;
   for (size_t i = 0; i < ys; i++) diff = std::fmax(diff, std::fabs(y[0][i] - y[1][i])), big = std::fmax(big, std::fabs(y[0][i]));
-  const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KH * d.KW * double(d.OH) * d.OW;
+  const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KD * d.KH * d.KW * double(d.OD) * d.OH * d.OW;
   std::printf("%s: old %.3f ms (%.1f GFLOP/s), new %.3f ms (%.1f GFLOP/s, %s), new %.2fx faster (median ratio); max |diff| %.1e of max |y| %.1f\n", name,
               t[0][reps / 2] * 1e3, flops / t[0][reps / 2] / 1e9, t[1][reps / 2] * 1e3, flops / t[1][reps / 2] / 1e9,
               atrous::avx2::conv_algorithm(d), ratio[reps / 2], diff, big);
