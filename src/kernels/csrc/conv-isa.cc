@@ -32,11 +32,10 @@ struct Kernels {
   // of 32 zmm on AVX-512); one row each with four accumulators when every group has one channel.
 #if defined(__AVX512F__)
   typedef WeightGrad<VL, 4, 4, 1> WgradBlock;
-  typedef WeightGradRows<VL, 4, 4> WgradRows;
 #else
   typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
-  typedef WeightGradRows<VL, 4, 2> WgradRows;
 #endif
+  typedef WeightGradRows<VL, MR, NR> WgradRows;  // the forward's register tile, as outer products
   typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
 };
 

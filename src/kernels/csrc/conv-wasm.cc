@@ -44,7 +44,7 @@ struct Kernels {
   // Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on
   // AVX2); one row with four accumulators when every group has one channel (depthwise).
   typedef WeightGrad<VL, 4, 2, 1> WgradBlock;
-  typedef WeightGradRows<VL, 4, 2> WgradRows;
+  typedef WeightGradRows<VL, MR, NR> WgradRows;  // the forward's register tile, as outer products
   typedef WeightGrad<VL, 1, 1, 4> WgradDepthwise;
 };
 
