@@ -1,7 +1,7 @@
 import { needsGrad, record } from '../autograd/node.js';
-import { runConv, runConvAsync } from '../kernels/registry.js';
+import { getThreads, nativePointwise, runConv, runConvAsync } from '../kernels/registry.js';
 import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js';
-import { Tensor, uninitialized } from '../tensor/tensor.js';
+import { Tensor, uninitialized, zeros } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
 import { convBiasGrad, convInputGrad, convWeightGrad } from './conv-grad.js';
 import { reluGradInto, reluInto } from './unary.js';
@@ -64,14 +64,22 @@ function recordConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias:
   const geometry = { stride: [...plan.stride], dilation: [...plan.dilation], groups: plan.groups, padding: plan.pads };
   return record(op, y, [x, weight, bias], (gOut) => {
     let g = gOut;
+    let db: Tensor | null = null;
     if (fusedRelu) {
       g = uninitialized(gOut.shape, gOut.dtype);
-      reluGradInto(gOut.data, y.data, g.data);
+      // Native float32: the mask and the bias gradient in one pass over dy (the same bits as the two).
+      const native = needsGrad(bias) && g.data instanceof Float32Array && plan.batch >= 1 ? nativePointwise() : null;
+      if (native) {
+        db = zeros([plan.outChannels], g.dtype);
+        native.reluBackwardSums(gOut.data as Float32Array, y.data as Float32Array, g.data as Float32Array, db.data as Float32Array, plan.batch, getThreads());
+      } else {
+        reluGradInto(gOut.data, y.data, g.data);
+      }
     }
     const grads = [
       needsGrad(x) ? convInputGrad(x.shape, weight, g, geometry) : null,
       needsGrad(weight) ? convWeightGrad(x, weight.shape, g, geometry) : null,
-      needsGrad(bias) ? convBiasGrad(g, plan.unbatched) : null,
+      needsGrad(bias) ? db ?? convBiasGrad(g, plan.unbatched) : null,
     ];
     if (g !== gOut) recycle(g.data.buffer);
     return grads;

@@ -122,6 +122,34 @@ napi_value ChannelSums(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// (g, y, dx, db, batch[, threads]): dx = g where y > 0, else 0, and db[c] = Σ dx[n, c, :] — a conv
+// with a fused ReLU's backward and its bias gradient in one pass. Threads take ranges of channels.
+napi_value ReluBackwardSums(napi_env env, napi_callback_info info) {
+  const char* usage = "atrous native reluBackwardSums: expected (g, y, dx, db, batch[, threads]): g, y, dx Float32Arrays of batch · db.length · plane, dx apart from g and y";
+  napi_value argv[6];
+  size_t argc = 6;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != 5 && argc != 6)) return fail(env, usage);
+  float* arr[4];
+  size_t len[4];
+  for (int i = 0; i < 4; i++)
+    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i])) return fail(env, usage);
+  int32_t batch = 0, threads = 1;
+  if (napi_get_value_int32(env, argv[4], &batch) != napi_ok || batch < 1 || len[3] < 1) return fail(env, usage);
+  if (argc == 6 && (napi_get_value_int32(env, argv[5], &threads) != napi_ok || threads < 1 || threads > 256)) return fail(env, usage);
+  const size_t n = len[0], per = static_cast<size_t>(batch) * len[3];
+  const auto apart = [n](const float* a, const float* b) { return a + n <= b || b + n <= a; };
+  if (len[1] != n || len[2] != n || n % per != 0 || !apart(arr[2], arr[0]) || !apart(arr[2], arr[1])) return fail(env, usage);
+  const size_t channels = len[3], plane = n / per;
+  const size_t most = n < kMinPerThread ? 1 : channels;
+  const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
+  auto worker = [&](int t) {
+    const size_t c0 = channels * t / parts, c1 = channels * (t + 1) / parts;
+    atrous::relu_backward_sums(arr[0], arr[1], arr[2], static_cast<size_t>(batch), channels, plane, c0, c1, arr[3]);
+  };
+  atrous::run_threads(parts, worker);
+  return nullptr;
+}
+
 // Batch norm's layout check: x holds batch · channels · plane floats for a whole plane ≥ 1.
 bool channel_layout(size_t xlen, int32_t batch, size_t channels, size_t* plane) {
   if (batch < 1 || channels < 1) return false;
@@ -205,6 +233,7 @@ void register_pointwise(napi_env env, napi_value exports) {
       {"reluBackward", nullptr, ReluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSums", nullptr, ChannelSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluBackwardSums", nullptr, ReluBackwardSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelMoments", nullptr, ChannelMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSumDot", nullptr, ChannelSumDot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
