@@ -5,9 +5,8 @@ import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { normal_ } from '../nn/init.js';
 import { normExceptDim } from '../ops/norms.js';
-import { add } from '../ops/elementwise.js';
+import { addRelu } from '../ops/elementwise.js';
 import { slice } from '../ops/shape-ops.js';
-import { relu } from '../ops/unary.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -60,7 +59,7 @@ export class TemporalBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const h = this.drop2.forward(this.conv2.forward(this.drop1.forward(this.conv1.forward(x))));
-    return relu(add(h, this.downsample ? this.downsample.forward(x) : x));
+    return addRelu(h, this.downsample ? this.downsample.forward(x) : x);
   }
 }
 

@@ -3,6 +3,7 @@ import { AtrousError } from '../errors.js';
 import { getThreads, nativePointwise } from '../kernels/registry.js';
 import { Tensor, type TypedData, uninitialized, zeros } from '../tensor/tensor.js';
 import { broadcastShapes, describe, expectSameDtype, forEachRow, planBroadcast, sameShape, sumToShape } from './broadcast.js';
+import { relu, reluGradInto, reluInto } from './unary.js';
 
 /** A tensor, or a plain number standing for a scalar of the other operand's dtype. */
 export type Operand = Tensor | number;
@@ -108,6 +109,23 @@ export function add(a: Operand, b: Operand): Tensor {
     needsGrad(x) ? sumToShape(g, x.shape) : null,
     needsGrad(y) ? sumToShape(g, y.shape) : null,
   ]);
+}
+
+/**
+ * relu(a + b) as one op, for a residual block's output (a TCN's): the sum goes through ReLU in
+ * place, so one array and one pass over memory fewer than add then relu, with the same values and
+ * gradients (both inputs get dy masked where the output is not positive). Broadcasting or mixed
+ * dtypes take the two ops.
+ */
+export function addRelu(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor) || a.dtype !== b.dtype || !sameShape(a.shape, b.shape)) return relu(add(a, b));
+  const out = compute('add', ADD, a, b);
+  reluInto(out.data, out.data);
+  return record('addRelu', out, [a, b], (g) => {
+    const d = uninitialized(g.shape, g.dtype);
+    reluGradInto(g.data, out.data, d.data);
+    return [needsGrad(a) ? d : null, needsGrad(b) ? d : null];
+  });
 }
 
 /**

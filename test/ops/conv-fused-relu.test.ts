@@ -1,7 +1,7 @@
 /**
  * A conv with `activation: 'relu'` (ReLU fused into the op, as tfjs's tf.fused.conv2d) against
- * relu(conv(x)): the same values and the same gradients, bit for bit, on every backend and in
- * float64; in the conv layers, the TCN and the context module; and its argument checks.
+ * relu(conv(x)), and addRelu against relu(add): the same values and the same gradients, bit for
+ * bit, on every backend and in float64; and the argument checks.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,7 +11,7 @@ import { setBackend } from '../../src/kernels/registry.js';
 import { convKernels } from '../../src/kernels/registry.js';
 import { Conv1d } from '../../src/nn/conv.js';
 import { conv1d, conv2d, type ConvArgs } from '../../src/ops/conv.js';
-import { mul } from '../../src/ops/elementwise.js';
+import { add, addRelu, mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { relu } from '../../src/ops/unary.js';
 import { randn, type Tensor } from '../../src/tensor/tensor.js';
@@ -82,3 +82,25 @@ test('Conv1d({ activation }) fuses, prints it, and refuses anything but linear o
   assert.throws(() => conv1d(x, layer.weight!, null as unknown as ConvArgs), (e) => e instanceof AtrousError && /conv1d: the third argument is an options object/.test(e.message));
   assert.throws(() => conv1d(x, layer.weight!, layer.bias as unknown as ConvArgs), (e) => e instanceof AtrousError && /pass the bias as \{ bias \}/.test(e.message));
 });
+
+for (const backend of backends) {
+  test(`${backend}: addRelu (a residual block's output) equals relu(add), values and gradients bit for bit`, () => {
+    setBackend(backend);
+    try {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const a = randn([4, 24, 300], { seed: 21, dtype }).requiresGrad_();
+        const b = randn([4, 24, 300], { seed: 22, dtype }).requiresGrad_();
+        const r = randn([4, 24, 300], { seed: 23, dtype });
+        const run = (f: (a: Tensor, b: Tensor) => Tensor) => {
+          const [x, y] = [a.detach().requiresGrad_(), b.detach().requiresGrad_()];
+          const out = f(x, y);
+          sum(mul(out, r)).backward();
+          return { out: out.data, da: x.grad!.data, db: y.grad!.data };
+        };
+        assert.deepEqual(run(addRelu), run((x, y) => relu(add(x, y))), `${dtype} on ${backend}`);
+      }
+    } finally {
+      setBackend(null);
+    }
+  });
+}
