@@ -8,7 +8,7 @@
  * thread counts and models, after warm-up; each of atrous's rounds is followed by a PyTorch round
  * in a subprocess (the two never share the cores), so a slow spell of this shared machine lands on
  * both sides rather than on one.
- * Saves bench/results/train-<date>-<cpu>.json and rewrites the training section of BENCHMARKS.md.
+ * Saves bench/results/train-<date>T<hhmm>-<cpu>.json and rewrites the training section of BENCHMARKS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -76,7 +76,8 @@ const results: TrainResults = {
 };
 const dir = resolve(REPO_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-const file = resolve(dir, `train-${date.slice(0, 10)}-${cpuSlug(env.cpuModel)}.json`);
+// One file per run (date and minute in the name), so the runs docs/RESULTS.md compares are all kept.
+const file = resolve(dir, `train-${date.slice(0, 16).replace(':', '')}-${cpuSlug(env.cpuModel)}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${file}`);
 console.log(writeTrainSection(results, file));
