@@ -28,6 +28,29 @@ static ConvDesc conv2d(int N, int Ci, int Co, int H, int W, int dil) {
   return ConvDesc{N, Ci, Co, 1, 1, H, W, 1, 3, 3, 1, 1, 1, 1, dil, dil, 0, dil, dil, 1, H, W};
 }
 
+// Medians of the old and new build's times, and of their ratio per pair.
+struct Timing {
+  double old_s, new_s, ratio;
+};
+
+// Runs time(0) (old) and time(1) (new) alternately: a second of warm-up, then `reps` pairs.
+template <typename F>
+static Timing interleave(F time, int reps) {
+  for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) time(0), time(1);
+  std::vector<double> t[2], ratio;
+  for (int r = 0; r < reps; r++) {
+    const double a = time(0), c = time(1);
+    t[0].push_back(a), t[1].push_back(c), ratio.push_back(a / c);
+  }
+  for (auto* v : {&t[0], &t[1], &ratio}) std::sort(v->begin(), v->end());
+  return {t[0][reps / 2], t[1][reps / 2], ratio[reps / 2]};
+}
+
+// The direct algorithm's flops (what GFLOP/s count everywhere in the benchmarks).
+static double direct_flops(const ConvDesc& d) {
+  return 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KD * d.KH * d.KW * double(d.OD) * d.OH * d.OW;
+}
+
 // Weight gradients of both builds, one part (every task) on this thread, interleaved.
 static int time_wgrad(const char* name, const ConvDesc& d, int reps) {
   typedef atrous::WgradSizes (*Sizes)(const ConvDesc&);
@@ -50,23 +73,16 @@ static int time_wgrad(const char* name, const ConvDesc& d, int reps) {
     run[k](d, x.data(), dy.data(), scratch[k].data(), ints[k].data(), 0, 1);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) time(0), time(1);
-  std::vector<double> t[2], ratio;
-  for (int r = 0; r < reps; r++) {
-    const double a = time(0), c = time(1);
-    t[0].push_back(a), t[1].push_back(c), ratio.push_back(a / c);
-  }
-  for (auto* v : {&t[0], &t[1], &ratio}) std::sort(v->begin(), v->end());
+  const Timing tm = interleave(time, reps);
   // dw is the last z.dw floats of each build's scratch.
   double diff = 0, big = 0;
   for (size_t i = 0; i < z[1].dw; i++) {
     const float a = scratch[0][z[0].scratch - z[0].dw + i], b = scratch[1][z[1].scratch - z[1].dw + i];
     diff = std::fmax(diff, std::fabs(a - b)), big = std::fmax(big, std::fabs(a));
   }
-  const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KD * d.KH * d.KW * double(d.OD) * d.OH * d.OW;
+  const double flops = direct_flops(d);
   std::printf("wgrad:%s: old %.3f ms (%.1f GFLOP/s), new %.3f ms (%.1f GFLOP/s), new %.2fx faster (median ratio); max |diff| %.1e of max |dw| %.1f\n",
-              name, t[0][reps / 2] * 1e3, flops / t[0][reps / 2] / 1e9, t[1][reps / 2] * 1e3, flops / t[1][reps / 2] / 1e9,
-              ratio[reps / 2], diff, big);
+              name, tm.old_s * 1e3, flops / tm.old_s / 1e9, tm.new_s * 1e3, flops / tm.new_s / 1e9, tm.ratio, diff, big);
   return 0;
 }
 
@@ -121,18 +137,12 @@ int main(int argc, char** argv) {
     run[k](d, x.data(), wpack[k].data(), b.data(), y[k].data(), panel[k].data(), ints[k].data(), &next);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) time(0), time(1);
-  std::vector<double> t[2], ratio;
-  for (int r = 0; r < reps; r++) {
-    const double a = time(0), c = time(1);
-    t[0].push_back(a), t[1].push_back(c), ratio.push_back(a / c);
-  }
-  for (auto* v : {&t[0], &t[1], &ratio}) std::sort(v->begin(), v->end());
+  const Timing tm = interleave(time, reps);
   double diff = 0, big = 0;
   for (size_t i = 0; i < ys; i++) diff = std::fmax(diff, std::fabs(y[0][i] - y[1][i])), big = std::fmax(big, std::fabs(y[0][i]));
-  const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KD * d.KH * d.KW * double(d.OD) * d.OH * d.OW;
+  const double flops = direct_flops(d);
   std::printf("%s: old %.3f ms (%.1f GFLOP/s), new %.3f ms (%.1f GFLOP/s, %s), new %.2fx faster (median ratio); max |diff| %.1e of max |y| %.1f\n", name,
-              t[0][reps / 2] * 1e3, flops / t[0][reps / 2] / 1e9, t[1][reps / 2] * 1e3, flops / t[1][reps / 2] / 1e9,
-              atrous::avx2::conv_algorithm(d), ratio[reps / 2], diff, big);
+              tm.old_s * 1e3, flops / tm.old_s / 1e9, tm.new_s * 1e3, flops / tm.new_s / 1e9,
+              atrous::avx2::conv_algorithm(d), tm.ratio, diff, big);
   return 0;
 }

@@ -5,23 +5,13 @@
 // default). Prints the median ms of each and the GFLOP/s of the direct algorithm's flops.
 //   npx tsc -p tsconfig.json && node tools/experiments/tcn-layers.mjs [threads] [reps] [native|wasm]
 import { conv1d, convInputGrad, convWeightGrad, randn, setBackend, setThreads } from '../../dist/src/index.js';
+import { timed } from './timing.mjs';
 
 const threads = Number(process.argv[2] ?? 1);
 const reps = Number(process.argv[3] ?? 21);
 setThreads(threads);
 const backend = process.argv[4] ?? 'native';
 setBackend(backend);
-const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
-const timed = (fn) => {
-  for (let i = 0; i < 3; i++) fn();
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-};
 const [N, C, T, K] = [32, 24, 600, 8];
 const flops = 2 * N * C * C * K * T;
 const x = randn([N, C, T], { seed: 1 });
@@ -32,9 +22,9 @@ console.log(`TCN layer N${N} ${C}→${C} T${T} k${K} causal, ${backend}, ${threa
 for (const d of [1, 2, 4, 8, 16, 32, 64, 128]) {
   const args = { dilation: d, padding: [[d * (K - 1), 0]] };
   const ms = {
-    forward: timed(() => conv1d(x, w, args)),
-    dx: timed(() => convInputGrad(x.shape, w, dy, args)),
-    dw: timed(() => convWeightGrad(x, w.shape, dy, args)),
+    forward: timed(() => conv1d(x, w, args), reps, 3),
+    dx: timed(() => convInputGrad(x.shape, w, dy, args), reps, 3),
+    dw: timed(() => convWeightGrad(x, w.shape, dy, args), reps, 3),
   };
   for (const k of Object.keys(totals)) totals[k] += ms[k];
   const cell = (k) => `${k} ${ms[k].toFixed(2)} ms (${(flops / ms[k] / 1e6).toFixed(0)} GFLOP/s)`;

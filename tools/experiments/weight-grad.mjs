@@ -7,20 +7,10 @@
 import { convWeightGrad, randn, setBackend, setThreads } from '../../dist/src/index.js';
 import { chooseConvKernel, convKernels } from '../../dist/src/kernels/registry.js';
 import { makeTrainBenches } from '../../dist/bench/train/models.js';
+import { timed } from './timing.mjs';
 
 const threads = Number(process.argv[2] ?? 1);
 setThreads(threads);
-const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
-const timed = (fn, reps, warm) => {
-  for (let i = 0; i < warm; i++) fn();
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-};
 /** Runs `fn` with the chosen kernel's dedicated weight gradient removed, then puts it back. */
 const withoutDedicated = (fn) => {
   const k = chooseConvKernel();

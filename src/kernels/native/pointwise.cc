@@ -95,59 +95,47 @@ napi_value Add(napi_env env, napi_callback_info info) {
                       [](float** a, size_t b, size_t e) { atrous::add(a[0] + b, a[1] + b, a[2] + b, e - b); });
 }
 
-// (g, out, batch[, threads]): out[c] = Σ g[n, c, :]; g's length must be batch · out.length · plane
-// for a whole plane. Threads take ranges of channels, each channel summed by one.
-napi_value ChannelSums(napi_env env, napi_callback_info info) {
-  const char* usage = "atrous native channelSums: expected (g, out, batch[, threads]), g a Float32Array of batch · out.length · plane floats";
-  napi_value argv[4];
-  size_t argc = 4;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != 3 && argc != 4)) return fail(env, usage);
-  float* arr[2];
-  size_t len[2];
-  for (int i = 0; i < 2; i++)
-    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i])) return fail(env, usage);
+// Checks a call (a_0, ..., a_{N−2}, out, batch[, threads]): N Float32Arrays, the first N − 1 of one
+// length, batch · out.length · plane for a whole plane ≥ 1; `valid` may refuse overlaps. Then runs
+// f(arrays, batch, channels, plane, c0, c1) on ranges of channels, one range per thread, so each
+// channel is computed by one thread whatever the count.
+template <size_t N, typename F, typename Valid>
+napi_value on_channels(napi_env env, napi_callback_info info, const char* usage, F f, Valid valid) {
+  napi_value argv[N + 2];
+  size_t argc = N + 2;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != N + 1 && argc != N + 2)) return fail(env, usage);
+  float* arr[N];
+  size_t len[N];
+  for (size_t i = 0; i < N; i++)
+    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i]) || (i > 0 && i < N - 1 && len[i] != len[0])) return fail(env, usage);
   int32_t batch = 0, threads = 1;
-  if (napi_get_value_int32(env, argv[2], &batch) != napi_ok || batch < 1 || len[1] < 1) return fail(env, usage);
-  if (argc == 4 && (napi_get_value_int32(env, argv[3], &threads) != napi_ok || threads < 1 || threads > 256)) return fail(env, usage);
-  const size_t per = static_cast<size_t>(batch) * len[1];
-  if (len[0] % per != 0) return fail(env, usage);
-  const size_t channels = len[1], plane = len[0] / per;
+  if (napi_get_value_int32(env, argv[N], &batch) != napi_ok || batch < 1 || len[N - 1] < 1) return fail(env, usage);
+  if (argc == N + 2 && (napi_get_value_int32(env, argv[N + 1], &threads) != napi_ok || threads < 1 || threads > 256)) return fail(env, usage);
+  const size_t channels = len[N - 1], per = static_cast<size_t>(batch) * channels;
+  if (len[0] % per != 0 || !valid(arr, len[0])) return fail(env, usage);
+  const size_t plane = len[0] / per;
   const size_t most = len[0] < kMinPerThread ? 1 : channels;
   const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
-  auto worker = [&](int t) {
-    const size_t c0 = channels * t / parts, c1 = channels * (t + 1) / parts;
-    atrous::channel_sums(arr[0], static_cast<size_t>(batch), channels, plane, c0, c1, arr[1]);
-  };
+  auto worker = [&](int t) { f(arr, static_cast<size_t>(batch), channels, plane, channels * t / parts, channels * (t + 1) / parts); };
   atrous::run_threads(parts, worker);
   return nullptr;
 }
 
+// (g, out, batch[, threads]): out[c] = Σ g[n, c, :] (a conv's bias gradient).
+napi_value ChannelSums(napi_env env, napi_callback_info info) {
+  return on_channels<2>(env, info, "atrous native channelSums: expected (g, out, batch[, threads]), g a Float32Array of batch · out.length · plane floats",
+      [](float** a, size_t batch, size_t channels, size_t plane, size_t c0, size_t c1) { atrous::channel_sums(a[0], batch, channels, plane, c0, c1, a[1]); },
+      [](float**, size_t) { return true; });
+}
+
 // (g, y, dx, db, batch[, threads]): dx = g where y > 0, else 0, and db[c] = Σ dx[n, c, :] — a conv
-// with a fused ReLU's backward and its bias gradient in one pass. Threads take ranges of channels.
+// with a fused ReLU's backward and its bias gradient in one pass.
 napi_value ReluBackwardSums(napi_env env, napi_callback_info info) {
-  const char* usage = "atrous native reluBackwardSums: expected (g, y, dx, db, batch[, threads]): g, y, dx Float32Arrays of batch · db.length · plane, dx apart from g and y";
-  napi_value argv[6];
-  size_t argc = 6;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != 5 && argc != 6)) return fail(env, usage);
-  float* arr[4];
-  size_t len[4];
-  for (int i = 0; i < 4; i++)
-    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i])) return fail(env, usage);
-  int32_t batch = 0, threads = 1;
-  if (napi_get_value_int32(env, argv[4], &batch) != napi_ok || batch < 1 || len[3] < 1) return fail(env, usage);
-  if (argc == 6 && (napi_get_value_int32(env, argv[5], &threads) != napi_ok || threads < 1 || threads > 256)) return fail(env, usage);
-  const size_t n = len[0], per = static_cast<size_t>(batch) * len[3];
-  const auto apart = [n](const float* a, const float* b) { return a + n <= b || b + n <= a; };
-  if (len[1] != n || len[2] != n || n % per != 0 || !apart(arr[2], arr[0]) || !apart(arr[2], arr[1])) return fail(env, usage);
-  const size_t channels = len[3], plane = n / per;
-  const size_t most = n < kMinPerThread ? 1 : channels;
-  const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
-  auto worker = [&](int t) {
-    const size_t c0 = channels * t / parts, c1 = channels * (t + 1) / parts;
-    atrous::relu_backward_sums(arr[0], arr[1], arr[2], static_cast<size_t>(batch), channels, plane, c0, c1, arr[3]);
-  };
-  atrous::run_threads(parts, worker);
-  return nullptr;
+  return on_channels<4>(env, info, "atrous native reluBackwardSums: expected (g, y, dx, db, batch[, threads]): g, y, dx Float32Arrays of batch · db.length · plane, dx apart from g and y",
+      [](float** a, size_t batch, size_t channels, size_t plane, size_t c0, size_t c1) {
+        atrous::relu_backward_sums(a[0], a[1], a[2], batch, channels, plane, c0, c1, a[3]);
+      },
+      [](float** a, size_t n) { return (a[2] + n <= a[0] || a[0] + n <= a[2]) && (a[2] + n <= a[1] || a[1] + n <= a[2]); });
 }
 
 // Batch norm's layout check: x holds batch · channels · plane floats for a whole plane ≥ 1.
