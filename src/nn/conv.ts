@@ -1,5 +1,5 @@
 import { AtrousError } from '../errors.js';
-import { type ConvActivation, convNd } from '../ops/conv.js';
+import { checkActivation, type ConvActivation, convNd } from '../ops/conv.js';
 import { convTranspose1d, convTranspose2d, convTranspose3d } from '../ops/conv-transpose.js';
 import { normExceptDim, weightNorm } from '../ops/norms.js';
 import type { Padding } from '../shape/padding.js';
@@ -88,10 +88,7 @@ abstract class ConvNdLayer extends Module {
     this.dilation = positivePerAxis(op, 'dilation', opts.dilation ?? 1, nd);
     this.padding = opts.padding ?? 0;
     this.causalAxis = opts.causalAxis;
-    if (opts.activation !== undefined && opts.activation !== 'linear' && opts.activation !== 'relu') {
-      throw new AtrousError('bad_argument', `${op}: activation must be 'linear' or 'relu', got ${JSON.stringify(opts.activation)}`);
-    }
-    this.activation = opts.activation ?? 'linear';
+    this.activation = checkActivation(op, opts.activation);
     const w = zeros([outChannels, inChannels / this.groups, ...this.kernelSize], opts.dtype);
     const b = opts.bias === false ? null : zeros([outChannels], opts.dtype);
     defaultInit(w, b, opts.generator);

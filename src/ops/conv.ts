@@ -1,7 +1,7 @@
 import { needsGrad, record } from '../autograd/node.js';
-import { getThreads, nativePointwise, runConv, runConvAsync } from '../kernels/registry.js';
+import { runConv, runConvAsync } from '../kernels/registry.js';
 import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js';
-import { Tensor, uninitialized, zeros } from '../tensor/tensor.js';
+import { Tensor, uninitialized } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
 import { convBiasGrad, convInputGrad, convWeightGrad } from './conv-grad.js';
 import { reluGradInto, reluInto } from './unary.js';
@@ -30,10 +30,14 @@ function checkArgs(op: string, args: unknown): ConvArgs {
     throw new AtrousError('bad_argument', `${op}: the third argument is an options object ({ bias, stride, padding, dilation, groups, ... }), got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
   }
   const a = args as ConvArgs;
-  if (a.activation !== undefined && a.activation !== 'linear' && a.activation !== 'relu') {
-    throw new AtrousError('bad_argument', `${op}: activation must be 'linear' or 'relu', got ${JSON.stringify(a.activation)}`);
-  }
+  checkActivation(op, a.activation);
   return a;
+}
+
+/** The activation of a conv op or layer: 'linear' when omitted; anything but 'linear' or 'relu' throws. */
+export function checkActivation(op: string, activation: unknown): ConvActivation {
+  if (activation === undefined || activation === 'linear' || activation === 'relu') return activation ?? 'linear';
+  throw new AtrousError('bad_argument', `${op}: activation must be 'linear' or 'relu', got ${JSON.stringify(activation)}`);
 }
 
 function prepare(op: string, nd: number, x: Tensor, weight: Tensor, argsIn: ConvArgs): { plan: ConvPlan; bias: Tensor | null; y: Tensor } {
@@ -50,36 +54,29 @@ function prepare(op: string, nd: number, x: Tensor, weight: Tensor, argsIn: Conv
 export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
   const { plan, bias, y } = prepare(op, nd, x, weight, args);
   runConv(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
-  if (args.activation === 'relu') reluInto(y.data, y.data);
-  return recordConv(op, plan, x, weight, bias, y, args.activation === 'relu');
+  return finishConv(op, plan, x, weight, bias, y, args.activation === 'relu');
 }
 
 /**
- * The conv's backward, on the same fast kernels: dx is a transposed conv of dy with the forward
- * stride and dilation, dw a conv of x by dy with stride and dilation swapped, db a sum. With a
- * fused ReLU, dy is first masked where the output is not positive (into memory the backward pass
- * gets back at once: nothing else ever sees it).
+ * Applies the fused ReLU (in place on the conv's output y), then records the conv's backward, on
+ * the same fast kernels: dx is a transposed conv of dy with the forward stride and dilation, dw a
+ * conv of x by dy with stride and dilation swapped, db a sum. With a fused ReLU, dy is first masked
+ * where the output is not positive (into memory the backward pass gets back at once: nothing else
+ * ever sees it).
  */
-function recordConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias: Tensor | null, y: Tensor, fusedRelu: boolean): Tensor {
+function finishConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias: Tensor | null, y: Tensor, fusedRelu: boolean): Tensor {
+  if (fusedRelu) reluInto(y.data, y.data);
   const geometry = { stride: [...plan.stride], dilation: [...plan.dilation], groups: plan.groups, padding: plan.pads };
   return record(op, y, [x, weight, bias], (gOut) => {
     let g = gOut;
-    let db: Tensor | null = null;
     if (fusedRelu) {
       g = uninitialized(gOut.shape, gOut.dtype);
-      // Native float32: the mask and the bias gradient in one pass over dy (the same bits as the two).
-      const native = needsGrad(bias) && g.data instanceof Float32Array && plan.batch >= 1 ? nativePointwise() : null;
-      if (native) {
-        db = zeros([plan.outChannels], g.dtype);
-        native.reluBackwardSums(gOut.data as Float32Array, y.data as Float32Array, g.data as Float32Array, db.data as Float32Array, plan.batch, getThreads());
-      } else {
-        reluGradInto(gOut.data, y.data, g.data);
-      }
+      reluGradInto(gOut.data, y.data, g.data);
     }
     const grads = [
       needsGrad(x) ? convInputGrad(x.shape, weight, g, geometry) : null,
       needsGrad(weight) ? convWeightGrad(x, weight.shape, g, geometry) : null,
-      needsGrad(bias) ? db ?? convBiasGrad(g, plan.unbatched) : null,
+      needsGrad(bias) ? convBiasGrad(g, plan.unbatched) : null,
     ];
     if (g !== gOut) recycle(g.data.buffer);
     return grads;
@@ -90,8 +87,7 @@ function recordConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias:
 export async function convNdAsync(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Promise<Tensor> {
   const { plan, bias, y } = prepare(op, nd, x, weight, args);
   await runConvAsync(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
-  if (args.activation === 'relu') reluInto(y.data, y.data);
-  return recordConv(op, plan, x, weight, bias, y, args.activation === 'relu');
+  return finishConv(op, plan, x, weight, bias, y, args.activation === 'relu');
 }
 
 /**

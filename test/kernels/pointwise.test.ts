@@ -51,26 +51,6 @@ describe('native pointwise kernels', { skip: addon ? false : 'no native addon he
     for (const threads of [2, 3, 8]) assert.deepEqual(run(threads), one, `${threads} threads`);
   });
 
-  it('reluBackwardSums gives the bits of reluBackward then channelSums, at any thread count', () => {
-    for (const [N, C, P] of [[3, 5, 7], [32, 24, 600], [1, 1, 1]]) {
-      const g = randn([N * C * P], { seed: N + 2 * C }).data as Float32Array;
-      const y = randn([N * C * P], { seed: N + 3 * C }).data as Float32Array;
-      const dx = new Float32Array(N * C * P), db = new Float32Array(C);
-      addon!.reluBackward(g, y, dx);
-      addon!.channelSums(dx, db, N);
-      for (const threads of [1, 2, 3]) {
-        const dx2 = new Float32Array(N * C * P).fill(NaN), db2 = new Float32Array(C).fill(NaN);
-        addon!.reluBackwardSums(g, y, dx2, db2, N, threads);
-        assert.deepEqual(dx2, dx, `N${N} C${C} P${P} at ${threads} threads`);
-        assert.deepEqual(db2, db, `N${N} C${C} P${P} at ${threads} threads`);
-      }
-    }
-    const f = new Float32Array(8);
-    assert.throws(() => addon!.reluBackwardSums(f, f, f, new Float32Array(2), 1), /reluBackwardSums: expected/); // dx is g
-    assert.throws(() => addon!.reluBackwardSums(f, f, new Float32Array(8), new Float32Array(3), 1), /reluBackwardSums: expected/); // 3 ∤ 8
-    assert.throws(() => addon!.reluBackwardSums(f, f, new Float32Array(8), new Float32Array(2), 0), /reluBackwardSums: expected/);
-  });
-
   it('channelSums sums each channel over batch and plane (float64 accumulation)', () => {
     for (const [N, C, P] of [[3, 5, 7], [2, 4, 16], [1, 1, 1], [4, 3, 1001]]) {
       const g = randn([N * C * P], { seed: N + C + P }).data as Float32Array;

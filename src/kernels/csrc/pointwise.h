@@ -52,37 +52,6 @@ inline void channel_sums(const float* g, size_t batch, size_t channels, size_t p
   }
 }
 
-// ReLU's backward and then the bias gradient of the conv it follows, in one pass over g for
-// channels c0 ≤ c < c1 of [batch, channels, plane]: dx = g where y > 0 (else 0), out[c] = Σ dx over
-// the batch and the plane, summed exactly as channel_sums sums (the same bits).
-inline void relu_backward_sums(const float* __restrict g, const float* __restrict y, float* __restrict dx, size_t batch,
-                               size_t channels, size_t plane, size_t c0, size_t c1, float* out) {
-  for (size_t c = c0; c < c1; c++) {
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (size_t n = 0; n < batch; n++) {
-      const size_t off = (n * channels + c) * plane;
-      const float* gp = g + off;
-      const float* yp = y + off;
-      float* dp = dx + off;
-      size_t i = 0;
-      for (; i + 8 <= plane; i += 8)
-        for (int k = 0; k < 8; k++) {
-          const float gv = gp[i + k];
-          const float v = yp[i + k] > 0.0f ? gv : 0.0f;
-          dp[i + k] = v;
-          acc[k] += v;
-        }
-      for (; i < plane; i++) {
-        const float gv = gp[i];
-        const float v = yp[i] > 0.0f ? gv : 0.0f;
-        dp[i] = v;
-        acc[0] += v;
-      }
-    }
-    out[c] = static_cast<float>(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
-  }
-}
-
 // Batch norm's per-channel loops over x [batch, channels, plane] (channel c is `batch` runs of
 // `plane` contiguous values), all in double as the JavaScript path: Σx and Σ(x − mean)²...
 inline void channel_moments(const float* x, size_t batch, size_t channels, size_t plane, double* sum, double* sqdev) {

@@ -293,7 +293,7 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
     }
   }
   int32_t threads = 1;
-  if (napi_get_value_int32(env, argv[6], &threads) != napi_ok || threads < 1 || threads > 256) {
+  if (!atrous::thread_count(env, argv[6], &threads)) {
     throw_error(env, "atrous native conv: threads must be an integer in 1..256");
     return false;
   }
@@ -392,7 +392,7 @@ napi_value WeightGradient(napi_env env, napi_callback_info info) {
     return throw_error(env, "atrous native convWeightGrad: x, dy or dw is not a Float32Array of the size the descriptor implies");
   }
   int32_t threads = 1;
-  if (napi_get_value_int32(env, argv[5], &threads) != napi_ok || threads < 1 || threads > 256) {
+  if (!atrous::thread_count(env, argv[5], &threads)) {
     return throw_error(env, "atrous native convWeightGrad: threads must be an integer in 1..256");
   }
   const atrous::WgradSizes z = isa->wgrad_sizes(d);
@@ -432,7 +432,7 @@ napi_value Peak(napi_env env, napi_callback_info info) {
   const Isa* isa = argc == 3 ? find_isa(env, argv[0]) : nullptr;
   int32_t threads = 0;
   double seconds = 0;
-  if (!isa || napi_get_value_int32(env, argv[1], &threads) != napi_ok || threads < 1 || threads > 256 ||
+  if (!isa || !atrous::thread_count(env, argv[1], &threads) ||
       napi_get_value_double(env, argv[2], &seconds) != napi_ok || !(seconds > 0 && seconds <= 10)) {
     return throw_error(env, "atrous native peak: expected (isa, threads 1..256, seconds in (0, 10])");
   }
@@ -487,7 +487,7 @@ napi_value Scratch(napi_env env, napi_callback_info info) {
   napi_value third;
   const Isa* isa = query_args(env, info, &d, &third);
   int32_t threads = 0;
-  if (!isa || napi_get_value_int32(env, third, &threads) != napi_ok || threads < 1 || threads > 256) {
+  if (!isa || !atrous::thread_count(env, third, &threads)) {
     return throw_error(env, "atrous native scratch: expected (isa, desc Int32Array(22), threads 1..256)");
   }
   if (bad_groups(d)) return throw_error(env, "atrous native scratch: bad descriptor");

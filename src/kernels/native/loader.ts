@@ -27,8 +27,6 @@ export interface NativeAddon {
   add(a: Float32Array, b: Float32Array, out: Float32Array, threads?: number): void;
   /** out[c] = Σ g[n, c, ...] over the batch and the plane (a conv's bias gradient), summed in double; threads split the channels. */
   channelSums(g: Float32Array, out: Float32Array, batch: number, threads?: number): void;
-  /** reluBackward(g, y, dx) and channelSums(dx, db, batch) in one pass, the same bits as the two. */
-  reluBackwardSums(g: Float32Array, y: Float32Array, dx: Float32Array, db: Float32Array, batch: number, threads?: number): void;
   /** Batch norm over x [batch, C, plane], C = sum.length: per channel Σx and Σ(x − mean)², in double. */
   channelMoments(x: Float32Array, batch: number, sum: Float64Array, sqdev: Float64Array): void;
   /** Per channel Σg and Σg·x, in double (batch norm's backward). */

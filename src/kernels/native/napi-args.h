@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace atrous {
 
@@ -22,6 +23,11 @@ bool typed(napi_env env, napi_value v, napi_typedarray_type want, T** data, size
   if (napi_get_typedarray_info(env, v, &type, len, &ptr, nullptr, nullptr) != napi_ok || type != want) return false;
   *data = static_cast<T*>(ptr);
   return true;
+}
+
+// A thread count argument: an integer in 1..256 (the most the kernels take); false otherwise.
+inline bool thread_count(napi_env env, napi_value v, int32_t* out) {
+  return napi_get_value_int32(env, v, out) == napi_ok && *out >= 1 && *out <= 256;
 }
 
 }  // namespace atrous

@@ -20,6 +20,12 @@ using atrous::typed;
 // Arrays shorter than this run on one thread: a helper's wake-up would cost more than it saves.
 constexpr size_t kMinPerThread = size_t(1) << 16;
 
+// Threads a call uses: those asked for, but no more than `most` pieces of work.
+int parts_for(int32_t threads, size_t most) { return static_cast<size_t>(threads) < most ? threads : static_cast<int>(most); }
+
+// Whether n floats from a and from b do not overlap.
+bool apart(const float* a, const float* b, size_t n) { return a + n <= b || b + n <= a; }
+
 // The n float32 arrays in argv, all of one length, then optionally a thread count (1..256, default
 // 1); false (and a thrown error) otherwise.
 bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, size_t* len, int32_t* threads, const char* usage) {
@@ -38,7 +44,7 @@ bool float_arrays(napi_env env, napi_callback_info info, size_t n, float** out, 
     *len = l;
   }
   *threads = 1;
-  if (argc == n + 1 && (napi_get_value_int32(env, argv[n], threads) != napi_ok || *threads < 1 || *threads > 256)) {
+  if (argc == n + 1 && !atrous::thread_count(env, argv[n], threads)) {
     fail(env, usage);
     return false;
   }
@@ -56,8 +62,7 @@ napi_value on_arrays(napi_env env, napi_callback_info info, const char* usage, F
   int32_t threads = 1;
   if (!float_arrays(env, info, N, a, &n, &threads, usage)) return nullptr;
   if (!valid(a, n)) return fail(env, usage);
-  const size_t most = (n + kMinPerThread - 1) / kMinPerThread;
-  const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
+  const int parts = parts_for(threads, (n + kMinPerThread - 1) / kMinPerThread);
   if (parts <= 1) {
     f(a, 0, n);
     return nullptr;
@@ -81,13 +86,13 @@ napi_value Relu(napi_env env, napi_callback_info info) {
   return on_arrays<2>(env, info, usage, [](float** a, size_t b, size_t e) {
     if (a[0] == a[1]) atrous::relu_inplace(a[1] + b, e - b);
     else atrous::relu_forward(a[0] + b, a[1] + b, e - b);
-  }, [](float** a, size_t n) { return a[0] == a[1] || a[0] + n <= a[1] || a[1] + n <= a[0]; });
+  }, [](float** a, size_t n) { return a[0] == a[1] || apart(a[0], a[1], n); });
 }
 
 napi_value ReluBackward(napi_env env, napi_callback_info info) {
   return on_arrays<3>(env, info, "atrous native reluBackward: expected (g, y, dx[, threads]), three Float32Arrays of one length, dx apart from g and y",
                       [](float** a, size_t b, size_t e) { atrous::relu_backward(a[0] + b, a[1] + b, a[2] + b, e - b); },
-                      [](float** a, size_t n) { return (a[2] + n <= a[0] || a[0] + n <= a[2]) && (a[2] + n <= a[1] || a[1] + n <= a[2]); });
+                      [](float** a, size_t n) { return apart(a[2], a[0], n) && apart(a[2], a[1], n); });
 }
 
 napi_value Add(napi_env env, napi_callback_info info) {
@@ -95,47 +100,29 @@ napi_value Add(napi_env env, napi_callback_info info) {
                       [](float** a, size_t b, size_t e) { atrous::add(a[0] + b, a[1] + b, a[2] + b, e - b); });
 }
 
-// Checks a call (a_0, ..., a_{N−2}, out, batch[, threads]): N Float32Arrays, the first N − 1 of one
-// length, batch · out.length · plane for a whole plane ≥ 1; `valid` may refuse overlaps. Then runs
-// f(arrays, batch, channels, plane, c0, c1) on ranges of channels, one range per thread, so each
-// channel is computed by one thread whatever the count.
-template <size_t N, typename F, typename Valid>
-napi_value on_channels(napi_env env, napi_callback_info info, const char* usage, F f, Valid valid) {
-  napi_value argv[N + 2];
-  size_t argc = N + 2;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != N + 1 && argc != N + 2)) return fail(env, usage);
-  float* arr[N];
-  size_t len[N];
-  for (size_t i = 0; i < N; i++)
-    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i]) || (i > 0 && i < N - 1 && len[i] != len[0])) return fail(env, usage);
+// (g, out, batch[, threads]): out[c] = Σ g[n, c, :]; g's length must be batch · out.length · plane
+// for a whole plane. Threads take ranges of channels, each channel summed by one.
+napi_value ChannelSums(napi_env env, napi_callback_info info) {
+  const char* usage = "atrous native channelSums: expected (g, out, batch[, threads]), g a Float32Array of batch · out.length · plane floats";
+  napi_value argv[4];
+  size_t argc = 4;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != 3 && argc != 4)) return fail(env, usage);
+  float* arr[2];
+  size_t len[2];
+  for (int i = 0; i < 2; i++)
+    if (!typed(env, argv[i], napi_float32_array, &arr[i], &len[i])) return fail(env, usage);
   int32_t batch = 0, threads = 1;
-  if (napi_get_value_int32(env, argv[N], &batch) != napi_ok || batch < 1 || len[N - 1] < 1) return fail(env, usage);
-  if (argc == N + 2 && (napi_get_value_int32(env, argv[N + 1], &threads) != napi_ok || threads < 1 || threads > 256)) return fail(env, usage);
-  const size_t channels = len[N - 1], per = static_cast<size_t>(batch) * channels;
-  if (len[0] % per != 0 || !valid(arr, len[0])) return fail(env, usage);
+  if (napi_get_value_int32(env, argv[2], &batch) != napi_ok || batch < 1 || len[1] < 1) return fail(env, usage);
+  if (argc == 4 && !atrous::thread_count(env, argv[3], &threads)) return fail(env, usage);
+  const size_t channels = len[1], per = static_cast<size_t>(batch) * channels;
+  if (len[0] % per != 0) return fail(env, usage);
   const size_t plane = len[0] / per;
-  const size_t most = len[0] < kMinPerThread ? 1 : channels;
-  const int parts = static_cast<size_t>(threads) < most ? threads : static_cast<int>(most);
-  auto worker = [&](int t) { f(arr, static_cast<size_t>(batch), channels, plane, channels * t / parts, channels * (t + 1) / parts); };
+  const int parts = parts_for(threads, len[0] < kMinPerThread ? 1 : channels);
+  auto worker = [&](int t) {
+    atrous::channel_sums(arr[0], static_cast<size_t>(batch), channels, plane, channels * t / parts, channels * (t + 1) / parts, arr[1]);
+  };
   atrous::run_threads(parts, worker);
   return nullptr;
-}
-
-// (g, out, batch[, threads]): out[c] = Σ g[n, c, :] (a conv's bias gradient).
-napi_value ChannelSums(napi_env env, napi_callback_info info) {
-  return on_channels<2>(env, info, "atrous native channelSums: expected (g, out, batch[, threads]), g a Float32Array of batch · out.length · plane floats",
-      [](float** a, size_t batch, size_t channels, size_t plane, size_t c0, size_t c1) { atrous::channel_sums(a[0], batch, channels, plane, c0, c1, a[1]); },
-      [](float**, size_t) { return true; });
-}
-
-// (g, y, dx, db, batch[, threads]): dx = g where y > 0, else 0, and db[c] = Σ dx[n, c, :] — a conv
-// with a fused ReLU's backward and its bias gradient in one pass.
-napi_value ReluBackwardSums(napi_env env, napi_callback_info info) {
-  return on_channels<4>(env, info, "atrous native reluBackwardSums: expected (g, y, dx, db, batch[, threads]): g, y, dx Float32Arrays of batch · db.length · plane, dx apart from g and y",
-      [](float** a, size_t batch, size_t channels, size_t plane, size_t c0, size_t c1) {
-        atrous::relu_backward_sums(a[0], a[1], a[2], batch, channels, plane, c0, c1, a[3]);
-      },
-      [](float** a, size_t n) { return (a[2] + n <= a[0] || a[0] + n <= a[2]) && (a[2] + n <= a[1] || a[1] + n <= a[2]); });
 }
 
 // Batch norm's layout check: x holds batch · channels · plane floats for a whole plane ≥ 1.
@@ -221,7 +208,6 @@ void register_pointwise(napi_env env, napi_value exports) {
       {"reluBackward", nullptr, ReluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSums", nullptr, ChannelSums, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reluBackwardSums", nullptr, ReluBackwardSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelMoments", nullptr, ChannelMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSumDot", nullptr, ChannelSumDot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
