@@ -2,7 +2,7 @@ import { AtrousError, fmtShape } from '../errors.js';
 import { getThreads, nativePointwise, runConv, runConvTranspose, runConvWeightGrad } from '../kernels/registry.js';
 import { convTransposeOutSize } from '../shape/conv-size.js';
 import { type ConvOptions, type ConvPlan, planConv, planConvTranspose } from '../shape/plan-conv.js';
-import { type DType, Tensor, zeros } from '../tensor/tensor.js';
+import { type DType, Tensor, uninitialized, zeros } from '../tensor/tensor.js';
 
 /**
  * Gradients of conv1d/2d/3d, as PyTorch's `torch.nn.grad.conv{1,2,3}d_input` / `_weight`, for any
@@ -51,7 +51,7 @@ export function convInputGrad(inputShape: readonly number[], weight: Tensor, gra
     padding: plan.pads,
     outputPadding,
   });
-  const dx = zeros(inputShape, weight.dtype);
+  const dx = uninitialized(inputShape, weight.dtype); // every path below writes each element
   runConvTranspose(tplan, gradOutput.data, weight.data, null, dx.data);
   return dx;
 }

@@ -35,43 +35,48 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       y.data[r * O + o] = s;
     }
   }
-  return record(op, y, [x, weight, bias], (g) => {
-    const gd = g.data;
-    let dx: Tensor | null = null;
-    if (needsGrad(x)) {
-      // dx[r, :] = Σ_o g[r, o]·W[o, :], accumulated row by row in float64.
-      dx = zeros(x.shape, x.dtype);
-      const acc = new Float64Array(I);
-      for (let r = 0; r < R; r++) {
-        acc.fill(0);
-        for (let o = 0; o < O; o++) {
-          const gv = gd[r * O + o];
-          if (gv === 0) continue;
-          for (let i = 0, wo = o * I; i < I; i++) acc[i] += gv * wd[wo + i];
-        }
-        dx.data.set(acc, r * I);
+  return record(op, y, [x, weight, bias], (g) => linearBackward(g, x, weight, bias, R, O, I));
+}
+
+/** linear's gradients, module-level for the reason given at weightNormBackward (ops/norms.ts). */
+function linearBackward(g: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, R: number, O: number, I: number): [Tensor | null, Tensor | null, Tensor | null] {
+  const xd = x.data;
+  const wd = weight.data;
+  const gd = g.data;
+  let dx: Tensor | null = null;
+  if (needsGrad(x)) {
+    // dx[r, :] = Σ_o g[r, o]·W[o, :], accumulated row by row in float64.
+    dx = zeros(x.shape, x.dtype);
+    const acc = new Float64Array(I);
+    for (let r = 0; r < R; r++) {
+      acc.fill(0);
+      for (let o = 0; o < O; o++) {
+        const gv = gd[r * O + o];
+        if (gv === 0) continue;
+        for (let i = 0, wo = o * I; i < I; i++) acc[i] += gv * wd[wo + i];
+      }
+      dx.data.set(acc, r * I);
+    }
+  }
+  let dw: Tensor | null = null;
+  if (needsGrad(weight)) {
+    // dW[o, :] = Σ_r g[r, o]·x[r, :]: the same axpy over contiguous rows.
+    const acc = new Float64Array(O * I);
+    for (let r = 0; r < R; r++) {
+      const xo = r * I;
+      for (let o = 0; o < O; o++) {
+        const gv = gd[r * O + o];
+        if (gv === 0) continue;
+        for (let i = 0, wo = o * I; i < I; i++) acc[wo + i] += gv * xd[xo + i];
       }
     }
-    let dw: Tensor | null = null;
-    if (needsGrad(weight)) {
-      // dW[o, :] = Σ_r g[r, o]·x[r, :]: the same axpy over contiguous rows.
-      const acc = new Float64Array(O * I);
-      for (let r = 0; r < R; r++) {
-        const xo = r * I;
-        for (let o = 0; o < O; o++) {
-          const gv = gd[r * O + o];
-          if (gv === 0) continue;
-          for (let i = 0, wo = o * I; i < I; i++) acc[wo + i] += gv * xd[xo + i];
-        }
-      }
-      dw = new Tensor(weight.dtype === 'float64' ? acc : Float32Array.from(acc), weight.shape);
-    }
-    let db: Tensor | null = null;
-    if (needsGrad(bias)) {
-      const acc = new Float64Array(O);
-      for (let r = 0; r < R; r++) for (let o = 0; o < O; o++) acc[o] += gd[r * O + o];
-      db = new Tensor(bias.dtype === 'float64' ? acc : Float32Array.from(acc), bias.shape);
-    }
-    return [dx, dw, db];
-  });
+    dw = new Tensor(weight.dtype === 'float64' ? acc : Float32Array.from(acc), weight.shape);
+  }
+  let db: Tensor | null = null;
+  if (needsGrad(bias)) {
+    const acc = new Float64Array(O);
+    for (let r = 0; r < R; r++) for (let o = 0; o < O; o++) acc[o] += gd[r * O + o];
+    db = new Tensor(bias.dtype === 'float64' ? acc : Float32Array.from(acc), bias.shape);
+  }
+  return [dx, dw, db];
 }

@@ -435,34 +435,42 @@ export function weightNorm(v: Tensor, g: Tensor, dim: number | null = 0): Tensor
       for (let i = 0, at = (o * len + k) * inner; i < inner; i++) w.data[at + i] = vd[at + i] * s;
     }
   }
-  return record(op, w, [v, g], (G) => {
-    // With p_k = Σ G·v over slice k: dg_k = p_k / ‖v_k‖ and dv = (g_k/‖v_k‖)·(G − v·p_k/‖v_k‖²).
-    const p = new Float64Array(len);
+  return record(op, w, [v, g], (G) => weightNormBackward(G, v, g, norm, outer, len, inner));
+}
+
+/**
+ * weightNorm's gradients, in a module-level function rather than the closure recorded per call:
+ * V8 keeps a per-call closure's optimised code only until the next full GC, so a loop in it is
+ * compiled again and again (see GradientPass in autograd/backward.ts).
+ */
+function weightNormBackward(G: Tensor, v: Tensor, g: Tensor, norm: Float64Array, outer: number, len: number, inner: number): [Tensor | null, Tensor | null] {
+  // With p_k = Σ G·v over slice k: dg_k = p_k / ‖v_k‖ and dv = (g_k/‖v_k‖)·(G − v·p_k/‖v_k‖²).
+  const vd = v.data;
+  const p = new Float64Array(len);
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < len; k++) {
+      let s = 0;
+      for (let i = 0, at = (o * len + k) * inner; i < inner; i++) s += G.data[at + i] * vd[at + i];
+      p[k] += s;
+    }
+  }
+  let dv: Tensor | null = null;
+  if (needsGrad(v)) {
+    dv = zeros(v.shape, v.dtype);
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < len; k++) {
-        let s = 0;
-        for (let i = 0, at = (o * len + k) * inner; i < inner; i++) s += G.data[at + i] * vd[at + i];
-        p[k] += s;
+        const a = g.data[k] / norm[k];
+        const b = p[k] / (norm[k] * norm[k]);
+        for (let i = 0, at = (o * len + k) * inner; i < inner; i++) dv.data[at + i] = a * (G.data[at + i] - vd[at + i] * b);
       }
     }
-    let dv: Tensor | null = null;
-    if (needsGrad(v)) {
-      dv = zeros(v.shape, v.dtype);
-      for (let o = 0; o < outer; o++) {
-        for (let k = 0; k < len; k++) {
-          const a = g.data[k] / norm[k];
-          const b = p[k] / (norm[k] * norm[k]);
-          for (let i = 0, at = (o * len + k) * inner; i < inner; i++) dv.data[at + i] = a * (G.data[at + i] - vd[at + i] * b);
-        }
-      }
-    }
-    let dg: Tensor | null = null;
-    if (needsGrad(g)) {
-      dg = zeros(g.shape, g.dtype);
-      for (let k = 0; k < len; k++) dg.data[k] = p[k] / norm[k];
-    }
-    return [dv, dg];
-  });
+  }
+  let dg: Tensor | null = null;
+  if (needsGrad(g)) {
+    dg = zeros(g.shape, g.dtype);
+    for (let k = 0; k < len; k++) dg.data[k] = p[k] / norm[k];
+  }
+  return [dv, dg];
 }
 
 /**

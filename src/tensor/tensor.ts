@@ -33,7 +33,7 @@ export class Tensor {
         throw new AtrousError('bad_tensor', `tensor: shape ${fmtShape(shape)} must hold non-negative integers`);
       }
     }
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = shapeSize(shape);
     if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
       throw new AtrousError('bad_tensor', 'tensor: data must be a Float32Array or Float64Array');
     }
@@ -151,6 +151,13 @@ export class Tensor {
 }
 
 /** Infers the shape of a nested array, checking it is rectangular. */
+/** The number of elements a shape holds (a plain loop: runs for every tensor made). */
+function shapeSize(shape: readonly number[]): number {
+  let size = 1;
+  for (const n of shape) size *= n;
+  return size;
+}
+
 function nestedShape(v: NestedArray): number[] {
   if (typeof v === 'number') return [];
   if (v.length === 0) return [0];
@@ -176,7 +183,7 @@ export function tensor(values: NestedArray | TypedData | number[], shape?: reado
 }
 
 function checkedSize(shape: readonly number[]): number {
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = shapeSize(shape);
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new AtrousError('bad_tensor', `tensor: shape ${fmtShape(shape)} is not a valid size`);
   }
