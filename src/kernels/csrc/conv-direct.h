@@ -435,12 +435,13 @@ struct DirectConv {
     V sum[MR][NV];
     for (int m = 0; m < MR; m++)
       for (int v = 0; v < NV; v++) sum[m][v] = *reinterpret_cast<const V*>(acc + static_cast<size_t>(m) * chunk + v * VL);
-    for (int c = c0; c < c1; c++) {
-      const float* pc = panel + c * cstride + j0;
-      const float* wc = wgroup + (static_cast<size_t>(b) * cinG + c) * K * MR;
-      for (int q = 0; q < nprod; q++) {
-        const float* src = pc + list[2 * q];
-        const float* wt = wc + list[2 * q + 1];
+    // Products outside, channels inside: the inner loop steps two pointers by constant strides,
+    // with no list lookups between its multiply-adds.
+    const size_t wstride = static_cast<size_t>(K) * MR;
+    for (int q = 0; q < nprod; q++) {
+      const float* src = panel + c0 * cstride + j0 + list[2 * q];
+      const float* wt = wgroup + (static_cast<size_t>(b) * cinG + c0) * wstride + list[2 * q + 1];
+      for (int c = c0; c < c1; c++, src += cstride, wt += wstride) {
         V xv[NV];
         for (int v = 0; v < NV; v++) xv[v] = *reinterpret_cast<const V*>(src + v * VL);
         for (int m = 0; m < MR; m++) {
