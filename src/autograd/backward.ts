@@ -1,7 +1,7 @@
 import { AtrousError, fmtShape } from '../errors.js';
 import { getThreads, nativePointwise } from '../kernels/registry.js';
 import { recordingBirths, recycle } from '../tensor/buffer-pool.js';
-import { Tensor, zeros } from '../tensor/tensor.js';
+import { Tensor, uninitialized } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
 /**
@@ -155,7 +155,7 @@ function copy(t: Tensor): Tensor {
 
 /** a + b in a new tensor: one pass, where copying a and then adding b would take two. */
 function added(a: Tensor, b: Tensor): Tensor {
-  const out = zeros(a.shape, a.dtype); // pooled memory, so the engine can recycle it too
+  const out = uninitialized(a.shape, a.dtype); // pooled memory the engine can recycle; sumInto writes every element
   sumInto(a, b, out);
   return out;
 }
