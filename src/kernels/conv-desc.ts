@@ -6,20 +6,24 @@ const INT32_MAX = 0x7fffffff;
 /** Output columns one task may cover past the row's end: conv-direct.h's kChunk (128) rounded up to whole tiles (≤ 48 columns). */
 const CHUNK_SLACK = 128 + 48;
 
+/** The int32 fields of `struct ConvDesc` (src/kernels/csrc/conv-desc.h: kConvDescFields). */
+export const CONV_DESC_FIELDS = 23;
+
 /**
- * A forward conv plan as the 22 int32 fields of `struct ConvDesc` (src/kernels/csrc/conv-desc.h),
- * the form the native and wasm kernels take. Field order must match the struct.
+ * A forward conv plan as the int32 fields of `struct ConvDesc` (src/kernels/csrc/conv-desc.h),
+ * the form the native and wasm kernels take. Field order must match the struct. `relu`: the
+ * kernel applies ReLU to each output as it stores it (a fused conv + ReLU).
  *
  * The kernels index one axis in 32 bits (conv-direct.h: `ow·sW`, `kw·dW`, panel offsets), so a
  * plan whose positions on one axis could pass 2^31 − 1 is refused here, for every backend, rather
  * than let an index wrap around: e.g. dilation 2^30 with padding to match is a valid plan that
  * only the reference can run.
  */
-export function convDesc(plan: ConvPlan): Int32Array {
+export function convDesc(plan: ConvPlan, relu = false): Int32Array {
   const g = geometry3d(plan);
   return checkedDesc(plan.op, [
     plan.batch, plan.inChannels, plan.outChannels, plan.groups,
-    ...g.inSize, ...g.kernel, ...g.stride, ...g.dilation, ...g.padBefore, ...g.outSize,
+    ...g.inSize, ...g.kernel, ...g.stride, ...g.dilation, ...g.padBefore, ...g.outSize, relu ? 1 : 0,
   ]);
 }
 
@@ -32,7 +36,7 @@ export function transposedDesc(plan: ConvPlan): Int32Array {
   const g = geometry3d(plan);
   return checkedDesc(plan.op, [
     plan.batch, plan.outChannels, plan.inChannels, plan.groups,
-    ...g.outSize, ...g.kernel, ...g.stride, ...g.dilation, ...g.padBefore, ...g.inSize,
+    ...g.outSize, ...g.kernel, ...g.stride, ...g.dilation, ...g.padBefore, ...g.inSize, 0,
   ]);
 }
 

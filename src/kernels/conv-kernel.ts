@@ -11,10 +11,13 @@ export interface ConvKernel {
   /** `<op>_<dtype>_<algo><tile>__<backend>[_<isa>]`, e.g. `conv_f32_direct4x24__native_avx2`. */
   id: string;
   backend: Backend;
-  /** Runs a validated plan; `threads` ≥ 1 (the caller's thread included). */
-  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
+  /**
+   * Runs a validated plan; `threads` ≥ 1 (the caller's thread included). `relu`: ReLU on every
+   * output (PyTorch's rules: NaN stays NaN, −0 becomes 0), applied as the kernel stores it.
+   */
+  run(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number, relu?: boolean): void;
   /** The same off the calling thread where the backend can (native, wasm). */
-  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): Promise<void>;
+  runAsync(plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number, relu?: boolean): Promise<void>;
   /** Extra memory one call takes beyond its tensors (0 for the reference): O(tile), not O(k·C·H·W). */
   scratchBytes(plan: ConvPlan, threads: number): number;
   /**

@@ -8,6 +8,7 @@ import { loadNative, type NativeAddon, nativeLoadError } from './native/loader.j
 import { phaseKernelFits } from './conv-desc.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
+import { reluInPlaceRef } from './ref/relu.js';
 import { wasmConvKernels } from './wasm/conv.js';
 import { loadWasm, wasmLoadErrors } from './wasm/loader.js';
 import { convTransposeRef } from './ref/conv-transpose.js';
@@ -23,8 +24,8 @@ const BACKENDS: readonly Backend[] = ['native', 'wasm', 'ref'];
 const refKernel: ConvKernel = {
   id: 'conv_f32_ref__js',
   backend: 'ref',
-  run: (plan, x, w, b, y) => convRef(plan, x, w, b, y),
-  runAsync: async (plan, x, w, b, y) => convRef(plan, x, w, b, y),
+  run: (plan, x, w, b, y, _threads, relu) => convRefRelu(plan, x, w, b, y, relu === true),
+  runAsync: async (plan, x, w, b, y, _threads, relu) => convRefRelu(plan, x, w, b, y, relu === true),
   scratchBytes: () => 0,
 };
 
@@ -103,10 +104,18 @@ function unavailable(backend: Backend): string {
   return loadWasm().length ? '' : wasmLoadErrors() || 'this runtime has no WebAssembly SIMD';
 }
 
-/** Runs a validated forward conv plan: float32 on the chosen kernel, float64 on the reference. */
-export function runConv(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): void {
-  if (y instanceof Float64Array) return convRef(plan, x, w, b, y);
-  chooseConvKernel().run(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
+/**
+ * Runs a validated forward conv plan: float32 on the chosen kernel, float64 on the reference.
+ * `relu`: ReLU on the output, applied by the kernel as it stores each value (a fused conv + ReLU).
+ */
+export function runConv(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData, relu = false): void {
+  if (y instanceof Float64Array) return convRefRelu(plan, x, w, b, y, relu);
+  chooseConvKernel().run(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount, relu);
+}
+
+function convRefRelu(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData, relu: boolean): void {
+  convRef(plan, x, w, b, y);
+  if (relu) reluInPlaceRef(y);
 }
 
 /**
@@ -123,9 +132,9 @@ export function runConvWeightGrad(plan: ConvPlan, x: TypedData, dy: TypedData, d
 }
 
 /** runConv off the main thread where the kernel can (native, wasm): the event loop keeps running. */
-export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData): Promise<void> {
-  if (y instanceof Float64Array) return convRef(plan, x, w, b, y);
-  await chooseConvKernel().runAsync(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount);
+export async function runConvAsync(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData, relu = false): Promise<void> {
+  if (y instanceof Float64Array) return convRefRelu(plan, x, w, b, y, relu);
+  await chooseConvKernel().runAsync(plan, x as Float32Array, w as Float32Array, b as Float32Array | null, y, threadCount, relu);
 }
 
 /**

@@ -4,7 +4,7 @@ import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js
 import { Tensor, uninitialized } from '../tensor/tensor.js';
 import { checkTensors } from './check-tensors.js';
 import { convBiasGrad, convInputGrad, convWeightGrad } from './conv-grad.js';
-import { reluGradInto, reluInto } from './unary.js';
+import { reluGradInto } from './unary.js';
 import { recycle } from '../tensor/buffer-pool.js';
 import { AtrousError } from '../errors.js';
 
@@ -17,8 +17,8 @@ export interface ConvArgs extends ConvOptions {
   bias?: Tensor | null;
   /**
    * 'relu' applies ReLU to the output in the same op, as tfjs's `tf.fused.conv2d` (default
-   * 'linear': none). The values and gradients are those of `relu(conv(x, w))`; the op saves ReLU's
-   * separate array and pass over memory (16 of the 48 ReLU passes of a TCN training step).
+   * 'linear': none). The values and gradients are those of `relu(conv(x, w))`; the kernel applies
+   * ReLU as it stores each output, so the op saves ReLU's separate array and pass over memory.
    */
   activation?: ConvActivation;
 }
@@ -53,19 +53,19 @@ function prepare(op: string, nd: number, x: Tensor, weight: Tensor, argsIn: Conv
 /** Validates, plans and runs a conv; `op` names the entry point in error messages. */
 export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
   const { plan, bias, y } = prepare(op, nd, x, weight, args);
-  runConv(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
-  return finishConv(op, plan, x, weight, bias, y, args.activation === 'relu');
+  const relu = args.activation === 'relu';
+  runConv(plan, x.data, weight.data, bias === null ? null : bias.data, y.data, relu);
+  return finishConv(op, plan, x, weight, bias, y, relu);
 }
 
 /**
- * Applies the fused ReLU (in place on the conv's output y), then records the conv's backward, on
- * the same fast kernels: dx is a transposed conv of dy with the forward stride and dilation, dw a
+ * Records the backward of a conv whose output y is computed (with the fused ReLU, which the kernel
+ * applied as it stored y), on the same fast kernels: dx is a transposed conv of dy with the forward stride and dilation, dw a
  * conv of x by dy with stride and dilation swapped, db a sum. With a fused ReLU, dy is first masked
  * where the output is not positive (into memory the backward pass gets back at once: nothing else
  * ever sees it).
  */
 function finishConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias: Tensor | null, y: Tensor, fusedRelu: boolean): Tensor {
-  if (fusedRelu) reluInto(y.data, y.data);
   const geometry = { stride: [...plan.stride], dilation: [...plan.dilation], groups: plan.groups, padding: plan.pads };
   return record(op, y, [x, weight, bias], (gOut) => {
     let g = gOut;
@@ -86,8 +86,9 @@ function finishConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias:
 /** convNd with the kernel off the main thread (native backend), so the event loop keeps running. */
 export async function convNdAsync(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Promise<Tensor> {
   const { plan, bias, y } = prepare(op, nd, x, weight, args);
-  await runConvAsync(plan, x.data, weight.data, bias === null ? null : bias.data, y.data);
-  return finishConv(op, plan, x, weight, bias, y, args.activation === 'relu');
+  const relu = args.activation === 'relu';
+  await runConvAsync(plan, x.data, weight.data, bias === null ? null : bias.data, y.data, relu);
+  return finishConv(op, plan, x, weight, bias, y, relu);
 }
 
 /**

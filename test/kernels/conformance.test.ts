@@ -13,6 +13,7 @@ import { phaseKernelFits } from '../../src/kernels/conv-desc.js';
 import { convKernels } from '../../src/kernels/registry.js';
 import { transposeAsConv } from '../../src/kernels/conv-transpose-as-conv.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
+import { reluInPlaceRef } from '../../src/kernels/ref/relu.js';
 import { convTransposeRef } from '../../src/kernels/ref/conv-transpose.js';
 import { convWeightGrad } from '../../src/ops/conv-grad.js';
 import { type ConvOptions, planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
@@ -130,6 +131,41 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
       assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
     });
   }
+}
+
+// A fused conv + ReLU (ConvKernel.run's relu flag) is applied by each algorithm as it stores an
+// output (direct, Winograd, depthwise): it must give exactly ReLU of the same kernel's unfused
+// output, bit for bit (−0 → +0), on every shape, and still write every output.
+for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
+  test(`${kernel.id} with the fused ReLU equals ReLU of its own output, bit for bit, on ${cases.length} shapes`, () => {
+    const failures: string[] = [];
+    const compare = (name: string, i: number, x: Float32Array): number => {
+      const { w, b, plan, expected } = forwardInputs(i);
+      const plain = new Float32Array(expected.length).fill(NaN);
+      kernel.run(plan, x, w.data as Float32Array, b && (b.data as Float32Array), plain, 2);
+      reluInPlaceRef(plain);
+      const fused = new Float32Array(expected.length).fill(NaN);
+      kernel.run(plan, x, w.data as Float32Array, b && (b.data as Float32Array), fused, 2, true);
+      const bad = fused.findIndex((v, j) => !Object.is(v, plain[j]));
+      if (bad >= 0) failures.push(`${name}: first bad index ${bad}: fused ${fused[bad]}, relu of unfused ${plain[bad]}`);
+      return fused.filter((v) => v !== v).length;
+    };
+    const firstOf = new Map<string, number>();
+    cases.forEach((c, i) => {
+      compare(c.name, i, forwardInputs(i).x.data as Float32Array);
+      const algorithm = kernel.algorithm?.(forwardInputs(i).plan) ?? 'direct';
+      if (!firstOf.has(algorithm)) firstOf.set(algorithm, i);
+    });
+    // NaN passes through the ReLU: one NaN input spreads to the outputs that read it, on each algorithm.
+    for (const [algorithm, i] of firstOf) {
+      const x = Float32Array.from(forwardInputs(i).x.data);
+      x[x.length >> 1] = NaN;
+      const nans = compare(`${cases[i].name} with a NaN input (${algorithm})`, i, x);
+      assert.ok(nans > 0, `${cases[i].name}: a NaN input reached no output`);
+    }
+    assert.deepEqual([...firstOf.keys()].sort(), kernel.algorithm ? ['depthwise', 'direct', 'winograd'] : ['direct']);
+    assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
+  });
 }
 
 test('the Winograd cases run on Winograd where the kernel has it, and the others do not', () => {

@@ -82,6 +82,8 @@ struct DepthwiseConv {
           }
         }
         float* dst = out + static_cast<size_t>(oh) * d.OW + j0;
+        if (d.relu)
+          for (int v = 0; v < NV; v++) acc[v] = relu_vector(acc[v]);
         if (j0 + kCols <= d.OW) {
           for (int v = 0; v < NV; v++) *reinterpret_cast<V*>(dst + v * VL) = acc[v];
         } else {

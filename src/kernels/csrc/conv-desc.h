@@ -14,8 +14,9 @@ struct ConvDesc {
   int32_t dD, dH, dW;     // dilation
   int32_t pD, pH, pW;     // padding before (padding after only bounds the output size)
   int32_t OD, OH, OW;     // output spatial size
+  int32_t relu;           // 1: ReLU on the output as it is stored (forward convs only; 0 elsewhere)
 };
 
-constexpr int kConvDescFields = 22;
+constexpr int kConvDescFields = 23;
 
 }  // namespace atrous

@@ -69,6 +69,17 @@ inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi :
 inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 inline int round_up(int a, int b) { return (a + b - 1) / b * b; }
 
+// ReLU by PyTorch's rules, as the pointwise kernel applies it (pointwise.h): max(v, 0), NaN passes
+// through, −0 becomes +0. Applied where a fused conv stores its output, while it is in cache.
+inline float relu_value(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
+// The same on a vector: the comparisons give all-ones lanes where v is kept (v > 0 or NaN), and
+// the other lanes' bits become 0, which is +0.
+template <class V>
+inline V relu_vector(V v) {
+  typedef decltype(v > v) M;  // the lane mask type of V (a signed integer vector)
+  return (V)((M)v & ((v > V{}) | (v != v)));
+}
+
 // Where output (n, co, od, oh, ow) goes: off + n·n_ + co·c + od·d_ + oh·h + ow·w (in floats).
 struct OutLayout {
   long long n, c, d, h, w, off;
@@ -273,7 +284,9 @@ struct DirectConv {
         const float bv = bias ? bias[g * coutG + co] : 0.0f;
         const float* src = acc + static_cast<size_t>(co) * chunk + static_cast<size_t>(r) * seg;
         float* dst = ybase + static_cast<size_t>(co * out.c + (oh0 + r) * out.h + ow0 * out.w);
-        if (out.w == 1) {
+        if (d.relu) {
+          for (int j = 0; j < row_cols; j++) dst[static_cast<size_t>(j * out.w)] = relu_value(src[j] + bv);
+        } else if (out.w == 1) {
           for (int j = 0; j < row_cols; j++) dst[j] = src[j] + bv;
         } else {
           for (int j = 0; j < row_cols; j++) dst[static_cast<size_t>(j * out.w)] = src[j] + bv;

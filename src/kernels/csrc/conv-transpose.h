@@ -81,7 +81,7 @@ struct TransposedConv {
     ax[1] = axis_phase(r[1], d.H, d.KH, d.sH, d.dH, d.pH);
     ax[2] = axis_phase(r[2], d.W, d.KW, d.sW, d.dW, d.pW);
     *pd = {d.N, d.Cout, d.Cin, d.groups, d.OD, d.OH, d.OW, ax[0].taps, ax[1].taps, ax[2].taps, 1, 1, 1,
-           ax[0].dil, ax[1].dil, ax[2].dil, ax[0].pad, ax[1].pad, ax[2].pad, ax[0].out, ax[1].out, ax[2].out};
+           ax[0].dil, ax[1].dil, ax[2].dil, ax[0].pad, ax[1].pad, ax[2].pad, ax[0].out, ax[1].out, ax[2].out, 0};
     const long long plane = static_cast<long long>(d.D) * d.H * d.W, hw = static_cast<long long>(d.H) * d.W;
     *out = {d.Cin * plane, plane, d.sD * hw, static_cast<long long>(d.sH) * d.W, d.sW, r[0] * hw + static_cast<long long>(r[1]) * d.W + r[2]};
     return ax[0].taps > 0 && ax[1].taps > 0 && ax[2].taps > 0;

@@ -422,6 +422,10 @@ struct WinogradConv {
       for (int i = 0; i < YR; i++) {
         o[i][0] = r[i][0] + r[i][1] + r[i][2] + bv;
         o[i][1] = r[i][1] - r[i][2] - r[i][3] + bv;
+        if (d.relu) {
+          o[i][0] = relu_vector(o[i][0]);
+          o[i][1] = relu_vector(o[i][1]);
+        }
       }
       // dW a multiple of VL: the vector's tiles have consecutive columns; stored in place unless
       // it holds tiles past the row's last or its second outputs run past the row.

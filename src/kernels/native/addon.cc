@@ -205,13 +205,15 @@ bool parse_desc(napi_env env, napi_value v, ConvDesc* out, int64_t* xs, int64_t*
   int32_t* desc = nullptr;
   size_t n = 0;
   if (!typed(env, v, napi_int32_array, &desc, &n) || n != atrous::kConvDescFields) {
-    throw_error(env, "atrous native conv: desc must be an Int32Array of 22 fields");
+    throw_error(env, "atrous native conv: desc must be an Int32Array of " + std::to_string(atrous::kConvDescFields) + " fields");
     return false;
   }
   for (size_t i = 0; i < n; i++) {
-    // Padding (fields 16..18) may be 0; everything else is a size, stride or dilation ≥ 1.
+    // Padding (fields 16..18) may be 0, the ReLU flag (22) is 0 or 1; everything else is a size,
+    // stride or dilation ≥ 1.
     const bool is_pad = i >= 16 && i <= 18;
-    if (desc[i] < (is_pad ? 0 : 1) && !(i == 0 && desc[i] == 0)) {
+    const bool bad = i == 22 ? desc[i] != 0 && desc[i] != 1 : desc[i] < (is_pad ? 0 : 1) && !(i == 0 && desc[i] == 0);
+    if (bad) {
       throw_error(env, "atrous native conv: descriptor field " + std::to_string(i) + " out of range");
       return false;
     }

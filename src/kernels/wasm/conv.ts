@@ -1,6 +1,6 @@
 import { AtrousError, fmtShape } from '../../errors.js';
 import type { ConvPlan } from '../../shape/plan-conv.js';
-import { convDesc, transposedDesc } from '../conv-desc.js';
+import { CONV_DESC_FIELDS, convDesc, transposedDesc } from '../conv-desc.js';
 import type { ConvAlgorithm, ConvKernel } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
 import { fmtBytes, type HeapStats, MAX_BYTES, type WasmHeap } from './memory.js';
@@ -40,8 +40,8 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
   return variants.map((variant) => {
     let pool: WasmPool | null = null;
     const get = () => (pool ??= new WasmPool(variant));
-    const run = (plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void => {
-      const call = prepare(get(), variant, plan, x, w, b, y);
+    const run = (plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number, relu = false): void => {
+      const call = prepare(get(), variant, plan, x, w, b, y, relu);
       try {
         get().run(call.job, call.scratch, threads);
         call.checkGuards();
@@ -57,8 +57,8 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
       run,
       // prepare() sends a transposed plan to the stride-phase kernel.
       transpose: run,
-      runAsync: async (plan, x, w, b, y, threads) => {
-        const call = prepare(get(), variant, plan, x, w, b, y);
+      runAsync: async (plan, x, w, b, y, threads, relu = false) => {
+        const call = prepare(get(), variant, plan, x, w, b, y, relu);
         try {
           await get().runAsync(call.job, call.scratch, threads);
           call.checkGuards();
@@ -71,7 +71,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
         const { heap, exports: ex } = get();
         const head = heap.alloc(128);
         try {
-          heap.i32(head, 22).set(convDesc(plan));
+          heap.i32(head, CONV_DESC_FIELDS).set(convDesc(plan));
           ex.conv_sizes(head, head + 96);
           const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
           const copies = plan.batch * (plan.inChannels * prod(plan.inSize) + plan.outChannels * prod(plan.outSize)) +
@@ -85,7 +85,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
         const { heap, exports: ex } = get();
         const head = heap.alloc(96);
         try {
-          heap.i32(head, 22).set(plan.transposed ? transposedDesc(plan) : convDesc(plan));
+          heap.i32(head, CONV_DESC_FIELDS).set(plan.transposed ? transposedDesc(plan) : convDesc(plan));
           return ALGORITHMS[ex.conv_algorithm(head, plan.transposed ? 1 : 0)] ?? 'direct';
         } finally {
           heap.release(head);
@@ -114,7 +114,7 @@ interface Prepared {
  * the kernel computes can wrap around in 32 bits or point past a buffer. A transposed plan runs
  * on the stride-phase kernel (convt_*), whose descriptor is the forward conv's.
  */
-function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): Prepared {
+function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, relu: boolean): Prepared {
   const op = `${plan.op} (wasm ${variant.isa})`;
   const transposed = plan.transposed;
   const sizes = {
@@ -129,13 +129,13 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
       throw new AtrousError('bad_tensor', `${op}: ${name} must be a Float32Array of ${want} values for x ${fmtShape([plan.batch, plan.inChannels, ...plan.inSize])}, got ${arr.length}`);
     }
   }
-  const desc = transposed ? transposedDesc(plan) : convDesc(plan); // also refuse geometry the 32-bit indexing cannot hold
+  const desc = transposed ? transposedDesc(plan) : convDesc(plan, relu); // also refuse geometry the 32-bit indexing cannot hold
 
   const { heap, exports: ex } = pool;
-  const head = heap.alloc(128); // desc: 22 int32 at 0; sizes: 4 float64 at 96
+  const head = heap.alloc(128); // desc: 23 int32 at 0; sizes: 4 float64 at 96
   let block: GuardedBlock<'x' | 'w' | 'bias' | 'y' | 'wpack'> | null = null;
   try {
-    heap.i32(head, 22).set(desc);
+    heap.i32(head, CONV_DESC_FIELDS).set(desc);
     (transposed ? ex.convt_sizes : ex.conv_sizes)(head, head + 96);
     const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
     const laid = guardedBlock(heap, op, { x: sizes.x, w: sizes.w, bias: plan.outChannels, y: sizes.y, wpack: packed }, 4 * (panel + ints), tasks);
@@ -223,7 +223,7 @@ function weightGrad(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Flo
   const head = heap.alloc(128);
   let block: GuardedBlock<'x' | 'dy' | 'work'> | null = null;
   try {
-    heap.i32(head, 22).set(desc);
+    heap.i32(head, CONV_DESC_FIELDS).set(desc);
     ex.wgrad_sizes(head, head + 96);
     const [partFloats, dwFloats, dwOffset, tasks] = heap.f64(head + 96, 4);
     if (dwFloats !== sizes.dw) throw new Error(`atrous wasm: ${op}: the kernel expects ${dwFloats} weights, the plan ${sizes.dw}; this is a bug, please report it with the shapes`);
