@@ -105,8 +105,9 @@ int main(int argc, char** argv) {
   else if (!std::strcmp(name, "digits-layer")) d = conv2d(64, 32, 32, 14, 14, 2);
   else if (!std::strcmp(name, "tcn1d")) d = ConvDesc{16, 64, 64, 1, 1, 1, 1024, 1, 1, 3, 1, 1, 1, 1, 1, 16, 0, 0, 32, 1, 1, 1024};
   else if (!std::strcmp(name, "bytenet1d")) d = ConvDesc{8, 256, 256, 1, 1, 1, 512, 1, 1, 3, 1, 1, 1, 1, 1, 8, 0, 0, 8, 1, 1, 512};
+  else if (!std::strcmp(name, "depthwise2d")) d = ConvDesc{1, 256, 256, 256, 1, 65, 65, 1, 3, 3, 1, 1, 1, 1, 6, 6, 0, 6, 6, 1, 65, 65};
   else {
-    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, wavenet1d, strided2d, conv3d\n");
+    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, depthwise2d, wavenet1d, strided2d, conv3d\n");
     return 2;
   }
   if (wgrad) return time_wgrad(name, d, reps);
