@@ -13,6 +13,8 @@ const addon = loadNative();
 describe('native queries', { skip: addon ? false : 'no native addon here' }, () => {
   const isa = addon!.isas()[0];
   const desc = (...args: Parameters<typeof planConv>) => convDesc(planConv(...args));
+  /** A descriptor with its ReLU flag (the last field) set to `flag`: only 0 and 1 are valid. */
+  const reluFlag = (d: Int32Array, flag: number) => Int32Array.from([...d.subarray(0, -1), flag]);
 
   it('names the algorithm a conv runs on', () => {
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { dilation: 4, padding: 4 }), false), 'winograd');
@@ -35,8 +37,10 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
       [() => addon!.algorithm(isa, new Int32Array(3), false), /expected \(isa, desc/],
       [() => (addon!.algorithm as (...a: unknown[]) => string)(isa, d, 1), /transposed boolean/],
       [() => addon!.algorithm(isa, bad, false), /atrous native algorithm: bad descriptor/],
-      [() => addon!.scratch(isa, d, 0), /atrous native scratch: expected \(isa, desc Int32Array\(22\), threads 1..256\)/],
+      [() => addon!.scratch(isa, d, 0), /atrous native scratch: expected \(isa, desc Int32Array\(23\), threads 1..256\)/],
       [() => addon!.scratch(isa, bad, 1), /atrous native scratch: bad descriptor/],
+      [() => addon!.conv(isa, reluFlag(d, 2), new Float32Array(64 * 32 * 32), new Float32Array(64 * 64 * 9), null, new Float32Array(64 * 32 * 32), 1), /descriptor field 22 out of range/],
+      [() => addon!.conv(isa, reluFlag(d, -1), new Float32Array(64 * 32 * 32), new Float32Array(64 * 64 * 9), null, new Float32Array(64 * 32 * 32), 1), /descriptor field 22 out of range/],
     ];
     for (const [call, message] of cases) assert.throws(call, message);
   });

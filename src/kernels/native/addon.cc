@@ -199,7 +199,7 @@ const Isa* find_isa(napi_env env, napi_value v) {
 }
 
 
-// Reads a 22-field descriptor, checks every field's range and that the tensor sizes it implies
+// Reads a conv descriptor (kConvDescFields int32s), checks every field's range and that the tensor sizes it implies
 // (x, w, y in elements) fit 64 bits: a hand-made descriptor must not wrap around to a small size.
 bool parse_desc(napi_env env, napi_value v, ConvDesc* out, int64_t* xs, int64_t* ws, int64_t* ys) {
   int32_t* desc = nullptr;
@@ -490,7 +490,7 @@ napi_value Scratch(napi_env env, napi_callback_info info) {
   const Isa* isa = query_args(env, info, &d, &third);
   int32_t threads = 0;
   if (!isa || !atrous::thread_count(env, third, &threads)) {
-    return throw_error(env, "atrous native scratch: expected (isa, desc Int32Array(22), threads 1..256)");
+    return throw_error(env, "atrous native scratch: expected (isa, desc Int32Array(23), threads 1..256)");
   }
   if (bad_groups(d)) return throw_error(env, "atrous native scratch: bad descriptor");
   const ConvSizes z = isa->sizes(d);
@@ -507,7 +507,7 @@ napi_value Algorithm(napi_env env, napi_callback_info info) {
   const Isa* isa = query_args(env, info, &d, &third);
   bool transposed = false;
   if (!isa || napi_get_value_bool(env, third, &transposed) != napi_ok) {
-    return throw_error(env, "atrous native algorithm: expected (isa, desc Int32Array(22), transposed boolean)");
+    return throw_error(env, "atrous native algorithm: expected (isa, desc Int32Array(23), transposed boolean)");
   }
   if (bad_groups(d)) return throw_error(env, "atrous native algorithm: bad descriptor");
   napi_value out;
