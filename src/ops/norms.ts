@@ -440,8 +440,8 @@ export function weightNorm(v: Tensor, g: Tensor, dim: number | null = 0): Tensor
 
 /**
  * weightNorm's gradients, in a module-level function rather than the closure recorded per call:
- * V8 keeps a per-call closure's optimised code only until the next full GC, so a loop in it is
- * compiled again and again (see GradientPass in autograd/backward.ts).
+ * V8 optimised that closure again and again (26 times in 40 TCN training steps, `node
+ * --trace-opt`), this function once (see GradientPass in autograd/backward.ts).
  */
 function weightNormBackward(G: Tensor, v: Tensor, g: Tensor, norm: Float64Array, outer: number, len: number, inner: number): [Tensor | null, Tensor | null] {
   // With p_k = Σ G·v over slice k: dg_k = p_k / ‖v_k‖ and dv = (g_k/‖v_k‖)·(G − v·p_k/‖v_k‖²).
