@@ -8,7 +8,7 @@ import { loadNative, type NativeAddon, nativeLoadError } from './native/loader.j
 import { phaseKernelFits } from './conv-desc.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
-import { reluInPlaceRef } from './ref/relu.js';
+import { reluRef } from './ref/relu.js';
 import { wasmConvKernels } from './wasm/conv.js';
 import { loadWasm, wasmLoadErrors } from './wasm/loader.js';
 import { convTransposeRef } from './ref/conv-transpose.js';
@@ -115,7 +115,7 @@ export function runConv(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData
 
 function convRefRelu(plan: ConvPlan, x: TypedData, w: TypedData, b: TypedData | null, y: TypedData, relu: boolean): void {
   convRef(plan, x, w, b, y);
-  if (relu) reluInPlaceRef(y);
+  if (relu) reluRef(y, y);
 }
 
 /**

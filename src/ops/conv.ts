@@ -29,9 +29,7 @@ function checkArgs(op: string, args: unknown): ConvArgs {
   if (args === null || typeof args !== 'object' || Array.isArray(args)) {
     throw new AtrousError('bad_argument', `${op}: the third argument is an options object ({ bias, stride, padding, dilation, groups, ... }), got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
   }
-  const a = args as ConvArgs;
-  checkActivation(op, a.activation);
-  return a;
+  return args as ConvArgs;
 }
 
 /** The activation of a conv op or layer: 'linear' when omitted; anything but 'linear' or 'relu' throws. */
@@ -40,30 +38,30 @@ export function checkActivation(op: string, activation: unknown): ConvActivation
   throw new AtrousError('bad_argument', `${op}: activation must be 'linear' or 'relu', got ${JSON.stringify(activation)}`);
 }
 
-function prepare(op: string, nd: number, x: Tensor, weight: Tensor, argsIn: ConvArgs): { plan: ConvPlan; bias: Tensor | null; y: Tensor } {
+function prepare(op: string, nd: number, x: Tensor, weight: Tensor, argsIn: ConvArgs): { plan: ConvPlan; bias: Tensor | null; y: Tensor; relu: boolean } {
   const args = checkArgs(op, argsIn);
+  const relu = checkActivation(op, args.activation) === 'relu';
   checkTensors(op, x, weight, args.bias);
   const bias = args.bias ?? null;
   const plan = planConv(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
   // Every kernel writes every output (the reference by assignment; the fast ones are checked on
   // outputs prefilled with NaN), so the output skips the zero fill.
-  return { plan, bias, y: uninitialized(plan.outShape, x.dtype) };
+  return { plan, bias, y: uninitialized(plan.outShape, x.dtype), relu };
 }
 
 /** Validates, plans and runs a conv; `op` names the entry point in error messages. */
 export function convNd(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Tensor {
-  const { plan, bias, y } = prepare(op, nd, x, weight, args);
-  const relu = args.activation === 'relu';
+  const { plan, bias, y, relu } = prepare(op, nd, x, weight, args);
   runConv(plan, x.data, weight.data, bias === null ? null : bias.data, y.data, relu);
   return finishConv(op, plan, x, weight, bias, y, relu);
 }
 
 /**
  * Records the backward of a conv whose output y is computed (with the fused ReLU, which the kernel
- * applied as it stored y), on the same fast kernels: dx is a transposed conv of dy with the forward stride and dilation, dw a
- * conv of x by dy with stride and dilation swapped, db a sum. With a fused ReLU, dy is first masked
- * where the output is not positive (into memory the backward pass gets back at once: nothing else
- * ever sees it).
+ * applied as it stored y), on the same fast kernels: dx is a transposed conv of dy with the
+ * forward stride and dilation, dw a conv of x by dy with stride and dilation swapped, db a sum.
+ * With a fused ReLU, dy is first masked where the output is not positive (into memory the backward
+ * pass gets back at once: nothing else ever sees it).
  */
 function finishConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias: Tensor | null, y: Tensor, fusedRelu: boolean): Tensor {
   const geometry = { stride: [...plan.stride], dilation: [...plan.dilation], groups: plan.groups, padding: plan.pads };
@@ -85,8 +83,7 @@ function finishConv(op: string, plan: ConvPlan, x: Tensor, weight: Tensor, bias:
 
 /** convNd with the kernel off the main thread (native backend), so the event loop keeps running. */
 export async function convNdAsync(op: string, nd: number, x: Tensor, weight: Tensor, args: ConvArgs): Promise<Tensor> {
-  const { plan, bias, y } = prepare(op, nd, x, weight, args);
-  const relu = args.activation === 'relu';
+  const { plan, bias, y, relu } = prepare(op, nd, x, weight, args);
   await runConvAsync(plan, x.data, weight.data, bias === null ? null : bias.data, y.data, relu);
   return finishConv(op, plan, x, weight, bias, y, relu);
 }

@@ -150,7 +150,6 @@ export class Tensor {
   }
 }
 
-/** Infers the shape of a nested array, checking it is rectangular. */
 /** The number of elements a shape holds (a plain loop: runs for every tensor made). */
 function shapeSize(shape: readonly number[]): number {
   let size = 1;
@@ -158,6 +157,7 @@ function shapeSize(shape: readonly number[]): number {
   return size;
 }
 
+/** Infers the shape of a nested array, checking it is rectangular. */
 function nestedShape(v: NestedArray): number[] {
   if (typeof v === 'number') return [];
   if (v.length === 0) return [0];

@@ -13,7 +13,7 @@ import { phaseKernelFits } from '../../src/kernels/conv-desc.js';
 import { convKernels } from '../../src/kernels/registry.js';
 import { transposeAsConv } from '../../src/kernels/conv-transpose-as-conv.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
-import { reluInPlaceRef } from '../../src/kernels/ref/relu.js';
+import { reluRef } from '../../src/kernels/ref/relu.js';
 import { convTransposeRef } from '../../src/kernels/ref/conv-transpose.js';
 import { convWeightGrad } from '../../src/ops/conv-grad.js';
 import { type ConvOptions, planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
@@ -143,7 +143,7 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
       const { w, b, plan, expected } = forwardInputs(i);
       const plain = new Float32Array(expected.length).fill(NaN);
       kernel.run(plan, x, w.data as Float32Array, b && (b.data as Float32Array), plain, 2);
-      reluInPlaceRef(plain);
+      reluRef(plain, plain);
       const fused = new Float32Array(expected.length).fill(NaN);
       kernel.run(plan, x, w.data as Float32Array, b && (b.data as Float32Array), fused, 2, true);
       const bad = fused.findIndex((v, j) => !Object.is(v, plain[j]));

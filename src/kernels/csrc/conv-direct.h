@@ -36,6 +36,7 @@
 #include <stddef.h>
 
 #include "conv-desc.h"
+#include "pointwise.h"
 
 namespace atrous {
 namespace ATROUS_ISA_NS {
@@ -69,11 +70,9 @@ inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi :
 inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 inline int round_up(int a, int b) { return (a + b - 1) / b * b; }
 
-// ReLU by PyTorch's rules, as the pointwise kernel applies it (pointwise.h): max(v, 0), NaN passes
-// through, −0 becomes +0. Applied where a fused conv stores its output, while it is in cache.
-inline float relu_value(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
-// The same on a vector: the comparisons give all-ones lanes where v is kept (v > 0 or NaN), and
-// the other lanes' bits become 0, which is +0.
+// ReLU by PyTorch's rules (relu_value, pointwise.h: max(v, 0), NaN passes through, −0 becomes +0)
+// on a vector, applied where a fused conv stores its output: the comparisons give all-ones lanes
+// where v is kept (v > 0 or NaN), and the other lanes' bits become 0, which is +0.
 template <class V>
 inline V relu_vector(V v) {
   typedef decltype(v > v) M;  // the lane mask type of V (a signed integer vector)

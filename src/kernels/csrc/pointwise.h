@@ -1,24 +1,21 @@
 // Pointwise kernels, plain loops the compiler vectorises. The ReLU rules are PyTorch's: max(x, 0)
 // with NaN passing through and −0 becoming +0; the gradient is g where the output is positive.
 #pragma once
-#include <cstddef>
+#include <stddef.h>  // not <cstddef>: the conv kernels include this in the wasm build, which has no C++ library
 
 namespace atrous {
 
+// One value: v > 0 ? v : (v != v ? v : 0) — selects, so loops over it vectorise; NaN compares
+// false on both. The fused conv + ReLU applies it as the kernels store each output (conv-direct.h).
+inline float relu_value(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
+
 inline void relu_forward(const float* __restrict x, float* __restrict y, size_t n) {
-  // x > 0 ? x : (x != x ? x : 0) — written as selects so it vectorises; NaN compares false on both.
-  for (size_t i = 0; i < n; i++) {
-    const float v = x[i];
-    y[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
-  }
+  for (size_t i = 0; i < n; i++) y[i] = relu_value(x[i]);
 }
 
-// The same in place (a fused conv's ReLU over its own output).
+// The same in place (x is y: relu_forward's arrays must not overlap).
 inline void relu_inplace(float* y, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const float v = y[i];
-    y[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
-  }
+  for (size_t i = 0; i < n; i++) y[i] = relu_value(y[i]);
 }
 
 inline void relu_backward(const float* __restrict g, const float* __restrict y, float* __restrict dx, size_t n) {
