@@ -28,6 +28,7 @@ struct Kernels {
   typedef DepthwiseConv<VL, 8> Depthwise;
   typedef WinogradConv<VL, MR, NR> Winograd;  // the same register tile, its K loop contiguous
   typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
+  typedef WinogradConv<VL, MR, NR, false, 4> Winograd1x4;  // F(4, 3) where it leaves fewer products
   // Weight gradient blocks: MO dy rows × NC x rows of vector accumulators (8 of 16 ymm on AVX2, 16
   // of 32 zmm on AVX-512); one row each with four accumulators when every group has one channel.
 #if defined(__AVX512F__)
@@ -99,7 +100,7 @@ void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratc
   with_wgrad<Kernels>(d, [&](const auto& k) { wgrad_tasks(k, x, dy, scratch, ints, first, step); });
 }
 
-static const char* const kAlgorithmNames[] = {"direct", "depthwise", "winograd"};
+static const char* const kAlgorithmNames[] = {"direct", "depthwise", "winograd", "winograd4"};
 
 const char* conv_algorithm(const ConvDesc& d) {
   Algorithm a = kDirect;

@@ -41,6 +41,7 @@ struct Kernels {
   typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
   typedef WinogradConv<VL, MR, NR> Winograd;
   typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
+  typedef WinogradConv<VL, MR, NR, false, 4> Winograd1x4;  // F(4, 3) where it leaves fewer products
   // Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on
   // AVX2); one row with four accumulators when every group has one channel (depthwise).
   typedef WeightGrad<VL, 4, 2, 1> WgradBlock;

@@ -1,7 +1,7 @@
-// Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) for kernels 1
-// tall and 3 wide (1D convs with k3) — one source for every target, freestanding like
+// Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or F(4, 3) for
+// kernels 1 tall and 3 wide (1D convs with k3) — one source for every target, freestanding like
 // conv-direct.h. The forward conv, its transposed conv (the input gradient) and its weight
-// gradient all run on it.
+// gradient all run on it (the weight gradient on F(2, 3) only).
 //
 // Why: a 3x3 conv with many channels is bound by its multiply-adds, and the direct kernel
 // (conv-direct.h) does all 9 per output. Winograd's minimal filtering (Lavin & Gray, "Fast
@@ -22,16 +22,18 @@
 //
 // The coefficients are 0, ±1 and ±½ (exact in binary), so the rounding error stays that of a
 // few more additions per output. F(2, 3) is the same along W alone: V = Bᵀ d, U = G g,
-// Y = Aᵀ [Σ_c U ⊙ V], 4 products per 2 outputs instead of 6.
+// Y = Aᵀ [Σ_c U ⊙ V], 4 products per 2 outputs instead of 6. F(4, 3) (WinogradAxis below) has
+// tiles of 4 outputs along W reading 6 inputs, so its tile origins are the p with ⌊p / dW⌋ a
+// multiple of 4; below, M is the outputs of a tile along W (2 or 4).
 //
-// Vectors run along a row of tiles. Input column ow0(k) + v·dW − pW of tile k is, for v = 0 and
-// 1, the k-th entry of two staged copies of the input row, E and O (the columns with ⌊(iw + pW) /
-// dW⌋ even, and odd); v = 2 and 3 are the same copies dW tiles on, since origin(k + dW) =
-// origin(k) + 2·dW. Staging is one copy of each input element per row of tiles; the transforms
-// then load whole vectors. A task is a block of tile rows × a chunk of tile columns of one
+// Vectors run along a row of tiles. Input column ow0(k) + v·dW − pW of tile k is, for v < M, the
+// k-th entry of staged copy v of the input row (phase v: the columns with ⌊(iw + pW) / dW⌋ ≡ v
+// mod M; for M = 2 the even and odd ones); v ≥ M is phase v − M dW tiles on, since
+// origin(k + dW) = origin(k) + M·dW. Staging is one copy of each input element per row of tiles;
+// the transforms then load whole vectors. A task is a block of tile rows × a chunk of tile columns of one
 // (n, group); its memory is O(tiles per task · channels), never O(H·W):
 //
-//   packed U:  [group][ξ = 0..15 (0..3 in 1D)][co block][c][MR]   zero beyond Cout/groups
+//   packed U:  [group][ξ = 0..15 (1D: 0..3, or 0..5 for F(4, 3))][co block][c][MR]   zero beyond Cout/groups
 //   V:         [ξ][c][tile]          tile = row in the task · CW + column in the chunk
 //   M:         [ξ][co][tile]         M[ξ] = U[ξ] · V[ξ], the micro-kernel's MR x NR·VL blocks
 #pragma once
@@ -43,16 +45,93 @@
 namespace atrous {
 namespace ATROUS_ISA_NS {
 
-// ROWS: F(2x2, 3x3) over 3x3 kernels; else F(2, 3) along W for kernels 1 tall and 3 wide (1D
-// convs, and 2D ones with 1x3 kernels), which saves a third of the multiplies: the same code with
-// the row transform left out (one input row per tile row, 4 transformed values, not 16).
-template <int VL, int MR, int NR, bool ROWS = true>
+// The transforms along one axis of F(M, 3), M = 2 or 4: a tile of M outputs reads TW = M + 2
+// inputs. F(2, 3) is the one above; F(4, 3) (Lavin & Gray's, interpolation points 0, ±1, ±2, ∞):
+//
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+//
+// 6 products per 4 outputs instead of F(2, 3)'s 8: a quarter fewer. Its coefficients are not all
+// exact in binary (G's sixths) and Aᵀ's reach 8, so the rounding error grows (measured in
+// BENCHMARKS.md's max rel err column; the conformance test holds every kernel to 1e-5 of the
+// largest output).
+template <int M, int VL>
+struct WinogradAxis {
+  static_assert(M == 2 || M == 4, "F(2, 3) and F(4, 3) only");
+  static constexpr int TW = M + 2;
+  // Named, not deduced: a deduced parameter type drops Vec's 4-byte alignment.
+  typedef typename Vec<VL>::type T;
+  // v = Bᵀ b
+  static inline void input(const T* b, T* v) {
+    if constexpr (M == 2) {
+      v[0] = b[0] - b[2];
+      v[1] = b[1] + b[2];
+      v[2] = b[2] - b[1];
+      v[3] = b[1] - b[3];
+    } else {
+      const T s12 = b[1] + b[2], s34 = b[3] + b[4];  // shared halves of rows 1-4
+      const T d21 = b[4] - b[2], d31 = b[3] - b[1];
+      v[0] = 4.0f * (b[0] - b[2]) + (b[4] - b[2]);
+      v[1] = s34 - 4.0f * s12;
+      v[2] = (b[4] - b[3]) + 4.0f * (b[1] - b[2]);
+      v[3] = d21 + 2.0f * d31;
+      v[4] = d21 - 2.0f * d31;
+      v[5] = 4.0f * (b[1] - b[3]) + (b[5] - b[3]);
+    }
+  }
+  // y = Aᵀ m
+  static inline void output(const T* m, T* y) {
+    if constexpr (M == 2) {
+      y[0] = m[0] + m[1] + m[2];
+      y[1] = m[1] - m[2] - m[3];
+    } else {
+      const T a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], e = m[3] - m[4];
+      y[0] = m[0] + a + c;
+      y[1] = b + 2.0f * e;
+      y[2] = a + 4.0f * c;
+      y[3] = b + 8.0f * e + m[5];
+    }
+  }
+  // u = G g (F(4, 3) in double, rounded once: its sixths are inexact in float)
+  static inline void filter(const float* g, float* u) {
+    if constexpr (M == 2) {
+      u[0] = g[0];
+      u[1] = 0.5f * (g[0] + g[1] + g[2]);
+      u[2] = 0.5f * (g[0] - g[1] + g[2]);
+      u[3] = g[2];
+    } else {
+      const double g0 = g[0], g1 = g[1], g2 = g[2];
+      u[0] = static_cast<float>(g0 / 4);
+      u[1] = static_cast<float>(-(g0 + g1 + g2) / 6);
+      u[2] = static_cast<float>(-(g0 - g1 + g2) / 6);
+      u[3] = static_cast<float>(g0 / 24 + g1 / 12 + g2 / 6);
+      u[4] = static_cast<float>(g0 / 24 - g1 / 12 + g2 / 6);
+      u[5] = g[2];
+    }
+  }
+};
+
+// ROWS: F(2x2, 3x3) over 3x3 kernels; else F(M, 3) along W for kernels 1 tall and 3 wide (1D
+// convs, and 2D ones with 1x3 kernels): the same code with the row transform left out (one input
+// row per tile row, TW transformed values, not TW²). M = 4 only along W, where it leaves fewer
+// products (handles); the weight gradient runs on M = 2.
+//
+// F(4x4, 3x3) is not built: timed with this code on AVX2 (tools/experiments/conv-ab.sh), it was
+// 1.24x F(2x2, 3x3) on the 64-channel 128x128 conv at d8 but 0.91x on aspp2d (d12 on 65x65: the
+// 4·12-output tile period leaves as many products as F(2x2, 3x3)'s, the tiles past the plane
+// being dropped), and its outputs differed from F(2x2, 3x3)'s by 9e-6 of the largest output at
+// 64 channels, near the 1e-5 the conformance test allows every kernel.
+template <int VL, int MR, int NR, bool ROWS = true, int M = 2>
 struct WinogradConv {
+  static_assert(!ROWS || M == 2, "F(2x2, 3x3) only in 2D");
   typedef typename Vec<VL>::type V;
-  static constexpr int KH = ROWS ? 3 : 1;   // kernel rows
-  static constexpr int UR = ROWS ? 4 : 1;   // input rows of a tile
-  static constexpr int YR = ROWS ? 2 : 1;   // output rows of a tile
-  static constexpr int XI = 4 * UR;         // transformed values per tile: 16 or 4
+  typedef WinogradAxis<M, VL> Axis;
+  static constexpr int TW = Axis::TW;        // inputs of a tile along W (and H)
+  static constexpr int KH = ROWS ? 3 : 1;    // kernel rows
+  static constexpr int UR = ROWS ? TW : 1;   // input rows of a tile
+  static constexpr int YR = ROWS ? M : 1;    // output rows of a tile
+  static constexpr int XI = TW * UR;         // transformed values per tile: 16, 4 or 6
   // V and M of one task: 512 KiB, half this machine's L2 (1 MiB per Zen 3 core), so the
   // transformed tiles are still there when the GEMM reads them, and its products when the output
   // transform does. Measured against 384 KiB (3/4 of a 512 KiB L2) and 768 KiB on 64-channel
@@ -70,31 +149,41 @@ struct WinogradConv {
 
   // Winograd pays when each transform is shared by enough channels: an input tile's by
   // Cout/groups products, an output tile's by Cin/groups.
-  // Dilations past kMaxDilation go to the direct kernel: a tile reads a dilation past its outputs
-  // (oh0 + 3·dH − pH), and the staged rows hold 4·dW floats, neither of which the 32-bit bounds of
-  // the descriptor (src/kernels/conv-desc.ts) cover for dilations near 2^30.
+  // Dilations past kMaxDilation go to the direct kernel: a tile reads (M + 1) dilations past its
+  // first output (oh0 + (M + 1)·dH − pH), and the staged rows hold 2·M·dW floats, neither of
+  // which the 32-bit bounds of the descriptor (src/kernels/conv-desc.ts) cover for dilations near
+  // 2^30.
   static constexpr int kMaxDilation = 4096;
   static bool handles(const ConvDesc& d) {
     return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == KH && d.KW == 3 && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
-           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups);
+           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups) &&
+           (M == 2 || products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17);
+  }
+  // Products per channel pair over the plane, counting the dropped outputs of tiles that run past
+  // it: F(4, 3)'s 6 per tile of 4 are 3/4 of F(2, 3)'s 4 per 2 on long rows, but a row of
+  // dilation d is cut into periods of M·d outputs, and a period left over shorter than that still
+  // costs whole tiles. M = 4 is taken where it leaves at most 85% of F(2, 3)'s products.
+  static long long products(const ConvDesc& d) {
+    return static_cast<long long>(ROWS ? tiles_along(d.OH, d.dH) : d.OH) * tiles_along(d.OW, d.dW) * XI;
   }
   // The GEMMs grow with cin·cout, the transforms with cin + cout. Measured on AVX2 against the
   // direct kernel: 64 → 64 channels 1.5-1.7x faster, 32 → 32 level, 16 → 16 and 16 → 24 slower.
   static bool pays(long long cin, long long cout) { return cin * cout >= 24 * (cin + cout); }
 
-  // Tile origins along an axis of `out` outputs at dilation `dil`.
+  // Tile origins along an axis of `out` outputs at dilation `dil`: the positions p with
+  // ⌊p / dil⌋ a multiple of M.
   static int tiles_along(int out, int dil) {
-    const long long period = 2LL * dil, rem = out % period;
+    const long long period = static_cast<long long>(M) * dil, rem = out % period;
     return static_cast<int>(out / period * dil + (rem < dil ? rem : dil));
   }
-  static int origin(int k, int dil) { return (k / dil) * 2 * dil + k % dil; }
+  static int origin(int k, int dil) { return (k / dil) * M * dil + k % dil; }
   // The origins of tiles k, k + 1, ... in turn, without a division per tile: consecutive within a
-  // period of dil, then a jump of dil.
+  // period of dil, then a jump of (M − 1)·dil.
   struct Origins {
     int col, q, dil;
     int next() {
       const int c = col;
-      col += ++q == dil ? dil + 1 : 1;
+      col += ++q == dil ? (M - 1) * dil + 1 : 1;
       if (q == dil) q = 0;
       return c;
     }
@@ -129,19 +218,20 @@ struct WinogradConv {
   Count tiles() const { return static_cast<Count>(nr) * CW; }
   // The output row of tile row r: tile origins along H, or r itself (1D).
   int row_origin(int r) const { return ROWS ? origin(r, d.dH) : r; }
-  // Slabs (one per ξ) start 64 bytes past a multiple of 4 KiB, so the 16 streams the transforms
+  // Slabs (one per ξ) start 64 bytes past a multiple of 4 KiB, so the streams the transforms
   // read and write fall in different L1 sets.
   static Count slab(Count floats) { return (floats + 1023) / 1024 * 1024 + 16; }
   Count vs() const { return slab(static_cast<Count>(vrows) * tiles()); }
   Count ms() const { return slab(static_cast<Count>(cpad) * tiles()); }
-  // Floats between the 4 padded rows of the contiguous path: a chunk's tiles read at most
-  // 2·CW + 4·dW columns (see run_task).
-  int pitch() const { return 2 * CW + 4 * d.dW; }
-  // Scratch per concurrent caller: V, M, the staged rows (4 × E, O, or 4 padded rows: at most
-  // 4 · pitch floats, which also holds the output transform's 4 · CW), bias.
+  // Floats between the padded rows of the contiguous path: a chunk's tiles read at most
+  // M·CW + 2·M·dW columns (see transform_inputs); also room for the M staged copies of a row
+  // (M·staged floats) and the output transform's M rows of CW per output row of a tile.
+  int pitch() const { return M * CW + 2 * M * d.dW; }
+  // Scratch per concurrent caller: V, M, the staged rows (UR ≤ 4 of them, pitch() floats apart:
+  // room for 4, which the weight gradient's dy transform uses), bias.
   Count panel_floats() const { return XI * (vs() + ms()) + 4ULL * pitch() + cpad; }
-  // The staged copies' source columns (E then O, −1 outside the input).
-  Count scratch_ints() const { return 2ULL * staged; }
+  // The staged copies' source columns (phase 0, 1, ..., M − 1; −1 outside the input).
+  Count scratch_ints() const { return static_cast<Count>(M) * staged; }
   Count packed_floats() const { return static_cast<Count>(d.groups) * XI * cpad * cinG; }
 
   void pack_weights(const float* w, float* wpack) const {
@@ -156,22 +246,23 @@ struct WinogradConv {
     for (int g = 0; g < d.groups; g++)
       for (int o = 0; o < coutG; o++)
         for (int c = 0; c < cinG; c++) {
-          float gk[3][3], t[4][3];
+          float gk[3][3], t[TW][3];
           for (int k = 0; k < 3 * KH; k++) gk[k / 3][k % 3] = w_at(g * coutG + o, c, k);
           for (int j = 0; j < 3; j++) {  // t = G g (1D: the one row as it is)
             if constexpr (ROWS) {
-              t[0][j] = gk[0][j];
-              t[1][j] = 0.5f * (gk[0][j] + gk[1][j] + gk[2][j]);
-              t[2][j] = 0.5f * (gk[0][j] - gk[1][j] + gk[2][j]);
-              t[3][j] = gk[2][j];
+              const float col[3] = {gk[0][j], gk[1][j], gk[2][j]};
+              float u[TW];
+              Axis::filter(col, u);
+              for (int i = 0; i < TW; i++) t[i][j] = u[i];
             } else {
               t[0][j] = gk[0][j];
             }
           }
           for (int i = 0; i < UR; i++) {  // U = t Gᵀ
-            const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-            for (int j = 0; j < 4; j++)
-              wpack[((static_cast<size_t>(g * XI + 4 * i + j) * blocks + o / MR) * cinG + c) * MR + o % MR] = u[j];
+            float u[TW];
+            Axis::filter(t[i], u);
+            for (int j = 0; j < TW; j++)
+              wpack[((static_cast<size_t>(g * XI + TW * i + j) * blocks + o / MR) * cinG + c) * MR + o % MR] = u[j];
           }
         }
   }
@@ -193,41 +284,42 @@ struct WinogradConv {
   }
 
   // V[ξ][c][tile] (rows vs() floats apart per ξ, T = rows·CW floats apart per c) for the task's
-  // tiles and every input channel of its group. `stage` holds 4·pitch() floats, `cmap` 2·staged ints.
+  // tiles and every input channel of its group. `stage` holds UR·pitch() floats, `cmap`
+  // M·staged ints.
   void transform_inputs(const Place& p, const float* x, float* v, float* stage, int* cmap) const {
     const int k0 = p.k0, T = p.rows * CW;
     const size_t vs = this->vs();
     for (int k = 0; k < staged; k++) {
       const int col = origin(k0 + k, d.dW) - d.pW;
-      cmap[k] = col >= 0 && col < d.W ? col : -1;
-      cmap[staged + k] = col + d.dW >= 0 && col + d.dW < d.W ? col + d.dW : -1;
+      for (int j = 0; j < M; j++) {
+        const int cj = col + j * d.dW;
+        cmap[j * staged + k] = cj >= 0 && cj < d.W ? cj : -1;
+      }
     }
     const float* xg = x + (static_cast<size_t>(p.n) * d.Cin + static_cast<size_t>(p.g) * cinG) * d.H * d.W;
     // With dW a multiple of VL, every vector of tiles has consecutive origins (k0 and the vectors
     // are VL-aligned within a period), so the transform reads each input row where it lies,
     // copied once with its padding: columns [origin(k0) − pW, + span).
     const bool contiguous = d.dW % VL == 0;
-    const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + 3 * d.dW + 1;
+    const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + (M + 1) * d.dW + 1;
     for (int rr = 0; rr < p.rows; rr++) {
       const int oh0 = row_origin(p.r0 + rr);
       for (int c = 0; c < cinG; c++) {
         const float* xc = xg + static_cast<size_t>(c) * d.H * d.W;
         float* dst = v + static_cast<size_t>(c) * T + rr * CW;
-        if (contiguous) {
-          for (int u = 0; u < UR; u++) {
-            const int ih = oh0 + u * d.dH - d.pH;
-            float* row = stage + u * pitch();
-            if (ih < 0 || ih >= d.H) {
-              for (int j = 0; j < span; j++) row[j] = 0.0f;
-            } else {
-              copy_clipped(xc + static_cast<size_t>(ih) * d.W, cbase - d.pW, span, row);
-            }
+        for (int u = 0; u < UR; u++) {
+          const int ih = oh0 + u * d.dH - d.pH;
+          float* row = stage + u * pitch();
+          if (!contiguous) {
+            stage_row(xc, ih, k0, cmap, row);
+          } else if (ih < 0 || ih >= d.H) {
+            for (int j = 0; j < span; j++) row[j] = 0.0f;
+          } else {
+            copy_clipped(xc + static_cast<size_t>(ih) * d.W, cbase - d.pW, span, row);
           }
-          input_transform<true>(stage, k0, cbase, dst, vs);
-        } else {
-          for (int u = 0; u < UR; u++) stage_row(xc, oh0 + u * d.dH - d.pH, k0, cmap, stage + 2 * u * staged);
-          input_transform<false>(stage, k0, cbase, dst, vs);
         }
+        if (contiguous) input_transform<true>(stage, k0, cbase, dst, vs);
+        else input_transform<false>(stage, k0, cbase, dst, vs);
       }
     }
   }
@@ -262,66 +354,60 @@ struct WinogradConv {
   }
 
  private:
-  // E[k] = x[ih, origin(k0 + k) − pW] and O[k] = x[ih, origin(k0 + k) + dW − pW] for k < staged,
+  // Phase j's staged copy e + j·staged: e_j[k] = x[ih, origin(k0 + k) + j·dW − pW] for k < staged,
   // zero outside the input. Tiles of one dilation period have consecutive origins, so at
-  // dilations of a vector or more each period is two contiguous copies; below that, the copies
+  // dilations of a vector or more each period is M contiguous copies; below that, the copies
   // would be a few floats each, and a gather through the task's column map (cmap) is cheaper.
   void stage_row(const float* xc, int ih, int k0, const int* cmap, float* e) const {
     if (ih < 0 || ih >= d.H) {
-      for (int k = 0; k < 2 * staged; k++) e[k] = 0.0f;
+      for (int k = 0; k < M * staged; k++) e[k] = 0.0f;
       return;
     }
     const float* row = xc + static_cast<size_t>(ih) * d.W;
-    if (d.dW == 1) {  // E, O = the even and odd columns from 2·k0 − pW: checked only at the ends
-      const int base = 2 * k0 - d.pW;
-      const int lo = clamp_int((1 - base) / 2, 0, staged), hi = clamp_int((d.W - base) / 2, lo, staged);
-      float* o = e + staged;
+    if (d.dW == 1) {  // e_j = the columns ≡ j (mod M) from M·k0 − pW: checked only at the ends
+      const int base = M * k0 - d.pW;
+      const int lo = clamp_int((M - 1 - base) / M, 0, staged), hi = clamp_int((d.W - base) / M, lo, staged);
       const auto checked = [&](int k) {
-        const int c0 = base + 2 * k;
-        e[k] = c0 >= 0 && c0 < d.W ? row[c0] : 0.0f;
-        o[k] = c0 + 1 >= 0 && c0 + 1 < d.W ? row[c0 + 1] : 0.0f;
+        for (int j = 0; j < M; j++) {
+          const int c = base + M * k + j;
+          e[j * staged + k] = c >= 0 && c < d.W ? row[c] : 0.0f;
+        }
       };
       int k = 0;
       for (; k < lo; k++) checked(k);
-      for (; k < hi; k++) {
-        e[k] = row[base + 2 * k];
-        o[k] = row[base + 2 * k + 1];
-      }
+      for (; k < hi; k++)
+        for (int j = 0; j < M; j++) e[j * staged + k] = row[base + M * k + j];
       for (; k < staged; k++) checked(k);
       return;
     }
     if (d.dW == 2 && VL % 2 == 0) return stage_periods<2>(row, k0, e);
     if (d.dW == 4 && VL % 4 == 0) return stage_periods<4>(row, k0, e);
     if (d.dW < VL) {
-      for (int k = 0; k < 2 * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
+      for (int k = 0; k < M * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
       return;
     }
     for (int k = 0; k < staged;) {
       const int len = min_int(d.dW - (k0 + k) % d.dW, staged - k);
       const int col = origin(k0 + k, d.dW) - d.pW;
-      copy_clipped(row, col, len, e + k);
-      copy_clipped(row, col + d.dW, len, e + staged + k);
+      for (int j = 0; j < M; j++) copy_clipped(row, col + j * d.dW, len, e + j * staged + k);
       k += len;
     }
   }
-  // stage_row for dW = P, a divisor of VL: k0 (a multiple of VL) starts a period, so E and O are
-  // runs of P floats 2·P apart in the row, copied as fixed-size moves where they lie inside it.
+  // stage_row for dW = P, a divisor of VL: k0 (a multiple of VL) starts a period, so the phases
+  // are runs of P floats M·P apart in the row, copied as fixed-size moves where they lie inside it.
   template <int P>
   void stage_periods(const float* row, int k0, float* e) const {
-    float* o = e + staged;
     for (int k = 0; k < staged; k += P) {  // staged = CW + P: whole periods
-      const int col = 2 * (k0 + k) - d.pW;  // origin(k0 + k) − pW, k0 + k starting a period
-      if (col >= 0 && col + 2 * P <= d.W) {
-        for (int i = 0; i < P; i++) {
-          e[k + i] = row[col + i];
-          o[k + i] = row[col + P + i];
-        }
+      const int col = M * (k0 + k) - d.pW;  // origin(k0 + k) − pW, k0 + k starting a period
+      if (col >= 0 && col + M * P <= d.W) {
+        for (int j = 0; j < M; j++)
+          for (int i = 0; i < P; i++) e[j * staged + k + i] = row[col + j * P + i];
       } else {
-        for (int i = 0; i < P; i++) {
-          const int c0 = col + i, c1 = col + P + i;
-          e[k + i] = c0 >= 0 && c0 < d.W ? row[c0] : 0.0f;
-          o[k + i] = c1 >= 0 && c1 < d.W ? row[c1] : 0.0f;
-        }
+        for (int j = 0; j < M; j++)
+          for (int i = 0; i < P; i++) {
+            const int c = col + j * P + i;
+            e[j * staged + k + i] = c >= 0 && c < d.W ? row[c] : 0.0f;
+          }
       }
     }
   }
@@ -334,41 +420,34 @@ struct WinogradConv {
     for (int j = hi; j < len; j++) dst[j] = 0.0f;
   }
 
-  // V[ξ][tile] for a row chunk of CW tiles, from the 4 staged rows (E, O each) or, contiguous,
-  // from the 4 padded rows: tile k's column v is at origin(k0 + k) − cbase + v·dW.
+  // V[ξ][tile] for a row chunk of CW tiles, from the UR staged rows (M phases each) or,
+  // contiguous, from the UR padded rows: tile k's column w is at origin(k0 + k) − cbase + w·dW.
+  // Staged, columns w ≥ M are phase w − M of tile k + dW, since origin(k + dW) = origin(k) + M·dW.
   template <bool kContiguous>
   void input_transform(const float* stage, int k0, int cbase, float* dst, size_t vs) const {
     for (int k = 0; k < CW; k += VL) {
-      V t[4][4];
-      V b[4][4];
+      V b[UR][TW];
       for (int u = 0; u < UR; u++) {
         if (kContiguous) {
           const float* p = stage + u * pitch() + (origin(k0 + k, d.dW) - cbase);
-          for (int w = 0; w < 4; w++) b[u][w] = *reinterpret_cast<const V*>(p + w * d.dW);
+          for (int w = 0; w < TW; w++) b[u][w] = *reinterpret_cast<const V*>(p + w * d.dW);
         } else {
-          const float* e = stage + 2 * u * staged + k;
-          const float* o = e + staged;
-          b[u][0] = *reinterpret_cast<const V*>(e);
-          b[u][1] = *reinterpret_cast<const V*>(o);
-          b[u][2] = *reinterpret_cast<const V*>(e + d.dW);
-          b[u][3] = *reinterpret_cast<const V*>(o + d.dW);
+          const float* e = stage + u * pitch() + k;
+          for (int w = 0; w < TW; w++) b[u][w] = *reinterpret_cast<const V*>(e + (w % M) * staged + (w / M) * d.dW);
         }
       }
-      for (int w = 0; w < 4; w++) {  // t = Bᵀ b (1D: the one row as it is)
-        if constexpr (ROWS) {
-          t[0][w] = b[0][w] - b[2][w];
-          t[1][w] = b[1][w] + b[2][w];
-          t[2][w] = b[2][w] - b[1][w];
-          t[3][w] = b[1][w] - b[3][w];
-        } else {
-          t[0][w] = b[0][w];
+      if constexpr (ROWS) {  // b = Bᵀ b down each column
+        for (int w = 0; w < TW; w++) {
+          V col[TW], t[TW];
+          for (int u = 0; u < TW; u++) col[u] = b[u][w];
+          Axis::input(col, t);
+          for (int u = 0; u < TW; u++) b[u][w] = t[u];
         }
       }
-      for (int u = 0; u < UR; u++) {  // V = t B
-        *reinterpret_cast<V*>(dst + (4 * u + 0) * vs + k) = t[u][0] - t[u][2];
-        *reinterpret_cast<V*>(dst + (4 * u + 1) * vs + k) = t[u][1] + t[u][2];
-        *reinterpret_cast<V*>(dst + (4 * u + 2) * vs + k) = t[u][2] - t[u][1];
-        *reinterpret_cast<V*>(dst + (4 * u + 3) * vs + k) = t[u][1] - t[u][3];
+      for (int u = 0; u < UR; u++) {  // V = b B along each row
+        V t[TW];
+        Axis::input(b[u], t);
+        for (int w = 0; w < TW; w++) *reinterpret_cast<V*>(dst + (TW * u + w) * vs + k) = t[w];
       }
     }
   }
@@ -402,82 +481,76 @@ struct WinogradConv {
   }
 
   // y's outputs of one output channel for one chunk of a tile row: Aᵀ M A + bias, written
-  // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds 4·CW floats.
+  // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds YR·M·CW
+  // floats: output (i, j) of the chunk's tiles at (M·i + j)·CW.
   void output_transform(const float* m, size_t ms, float bias, int oh0, int k0, float* yc, float* tmp) const {
     const V bv = bias - V{};
-    const bool row1 = ROWS && oh0 + d.dH < d.OH;
+    int nrows = 1;  // output rows of this tile row inside the plane
+    if constexpr (ROWS)
+      while (nrows < YR && oh0 + nrows * d.dH < d.OH) nrows++;
     for (int k = 0; k < CW; k += VL) {
       V q[XI];
       for (int xi = 0; xi < XI; xi++) q[xi] = *reinterpret_cast<const V*>(m + xi * ms + k);
-      V r[YR][4];  // r = Aᵀ q (1D: the one row as it is)
-      for (int w = 0; w < 4; w++) {
+      V r[YR][TW];  // r = Aᵀ q down each column (1D: the one row as it is)
+      for (int w = 0; w < TW; w++) {
         if constexpr (ROWS) {
-          r[0][w] = q[w] + q[4 + w] + q[8 + w];
-          r[1][w] = q[4 + w] - q[8 + w] - q[12 + w];
+          V col[TW], t[M];
+          for (int u = 0; u < TW; u++) col[u] = q[TW * u + w];
+          Axis::output(col, t);
+          for (int i = 0; i < M; i++) r[i][w] = t[i];
         } else {
           r[0][w] = q[w];
         }
       }
-      V o[YR][2];  // r A + bias
+      V o[YR][M];  // r A + bias
       for (int i = 0; i < YR; i++) {
-        o[i][0] = r[i][0] + r[i][1] + r[i][2] + bv;
-        o[i][1] = r[i][1] - r[i][2] - r[i][3] + bv;
-        if (d.relu) {
-          o[i][0] = relu_vector(o[i][0]);
-          o[i][1] = relu_vector(o[i][1]);
+        Axis::output(r[i], o[i]);
+        for (int j = 0; j < M; j++) {
+          o[i][j] = o[i][j] + bv;
+          if (d.relu) o[i][j] = relu_vector(o[i][j]);
         }
       }
       // dW a multiple of VL: the vector's tiles have consecutive columns; stored in place unless
-      // it holds tiles past the row's last or its second outputs run past the row.
+      // it holds tiles past the row's last or its last outputs run past the row.
       if (d.dW % VL == 0) {
         const int col = origin(k0 + k, d.dW);
-        if (k0 + k + VL <= TC && col + d.dW + VL <= d.OW) {
-          for (int i = 0; i < (row1 ? 2 : 1); i++) {
+        if (k0 + k + VL <= TC && col + (M - 1) * d.dW + VL <= d.OW) {
+          for (int i = 0; i < nrows; i++) {
             float* p = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW + col;
-            *reinterpret_cast<V*>(p) = o[i][0];
-            *reinterpret_cast<V*>(p + d.dW) = o[i][1];
+            for (int j = 0; j < M; j++) *reinterpret_cast<V*>(p + j * d.dW) = o[i][j];
           }
           continue;
         }
       }
-      for (int i = 0; i < YR; i++) {
-        *reinterpret_cast<V*>(tmp + (2 * i) * CW + k) = o[i][0];
-        *reinterpret_cast<V*>(tmp + (2 * i + 1) * CW + k) = o[i][1];
-      }
+      for (int i = 0; i < YR; i++)
+        for (int j = 0; j < M; j++) *reinterpret_cast<V*>(tmp + (M * i + j) * CW + k) = o[i][j];
       if (d.dW % VL == 0) {  // the lanes that are outputs, one at a time
         const int col = origin(k0 + k, d.dW), lanes = min_int(VL, TC - k0 - k);
-        for (int i = 0; i < (row1 ? 2 : 1); i++) {
+        for (int i = 0; i < nrows; i++) {
           float* p = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW + col;
-          for (int j = 0; j < lanes; j++) {
-            p[j] = tmp[(2 * i) * CW + k + j];
-            if (col + d.dW + j < d.OW) p[d.dW + j] = tmp[(2 * i + 1) * CW + k + j];
-          }
+          for (int l = 0; l < lanes; l++)
+            for (int j = 0; j < M; j++)
+              if (col + j * d.dW + l < d.OW) p[j * d.dW + l] = tmp[(M * i + j) * CW + k + l];
         }
       }
     }
     if (d.dW % VL == 0) return;
     const int kend = min_int(CW, TC - k0);
-    for (int i = 0; i < YR; i++) {
-      const int oh = oh0 + i * d.dH;
-      if (oh >= d.OH) break;
-      float* row = yc + static_cast<size_t>(oh) * d.OW;
-      const float* t0 = tmp + (2 * i) * CW;
-      const float* t1 = t0 + CW;
-      // Tiles of one dilation period have consecutive origins (all inside the row); their second
-      // outputs, dW further on, may run past it.
-      if ((d.dW == 2 && VL % 2 == 0) || (d.dW == 4 && VL % 4 == 0)) {  // runs of dW floats, 2·dW apart
+    for (int i = 0; i < nrows; i++) {
+      float* row = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW;
+      const float* t = tmp + M * i * CW;  // output j of tile k at t[j·CW + k]
+      // Tiles of one dilation period have consecutive origins (all inside the row); their later
+      // outputs, j·dW further on, may run past it.
+      if ((d.dW == 2 && VL % 2 == 0) || (d.dW == 4 && VL % 4 == 0)) {  // runs of dW floats, M·dW apart
         for (int k = 0; k < kend; k += d.dW) {
-          const int col = 2 * (k0 + k), n = min_int(d.dW, kend - k);
-          if (n == d.dW && col + 2 * d.dW <= d.OW) {
-            for (int j = 0; j < d.dW; j++) {
-              row[col + j] = t0[k + j];
-              row[col + d.dW + j] = t1[k + j];
-            }
+          const int col = M * (k0 + k), n = min_int(d.dW, kend - k);
+          if (n == d.dW && col + M * d.dW <= d.OW) {
+            for (int j = 0; j < M; j++)
+              for (int l = 0; l < d.dW; l++) row[col + j * d.dW + l] = t[j * CW + k + l];
           } else {
-            for (int j = 0; j < n; j++) {
-              row[col + j] = t0[k + j];
-              if (col + d.dW + j < d.OW) row[col + d.dW + j] = t1[k + j];
-            }
+            for (int j = 0; j < M; j++)
+              for (int l = 0; l < n; l++)
+                if (col + j * d.dW + l < d.OW) row[col + j * d.dW + l] = t[j * CW + k + l];
           }
         }
         continue;
@@ -486,19 +559,19 @@ struct WinogradConv {
         Origins at = origins_from(k0, d.dW);
         for (int k = 0; k < kend; k++) {
           const int col = at.next();
-          row[col] = t0[k];
-          if (col + d.dW < d.OW) row[col + d.dW] = t1[k];
+          for (int j = 0; j < M; j++)
+            if (col + j * d.dW < d.OW) row[col + j * d.dW] = t[j * CW + k];
         }
         continue;
       }
       for (int k = 0; k < kend;) {
         const int len = min_int(d.dW - (k0 + k) % d.dW, kend - k);
         const int col = origin(k0 + k, d.dW);
-        float* r0 = row + col;
-        for (int j = 0; j < len; j++) r0[j] = t0[k + j];
-        const int len1 = min_int(len, d.OW - col - d.dW);
-        float* r1 = r0 + d.dW;
-        for (int j = 0; j < len1; j++) r1[j] = t1[k + j];
+        for (int j = 0; j < M; j++) {
+          const int lenj = min_int(len, d.OW - col - j * d.dW);
+          float* rj = row + col + j * d.dW;
+          for (int l = 0; l < lenj; l++) rj[l] = t[j * CW + k + l];
+        }
         k += len;
       }
     }
