@@ -59,8 +59,8 @@ function stressCases(): ConvCase[] {
     c('small image 10x9, one output channel per group', 2, [3, 6, 10, 9], [2, 3, 3, 3], { padding: 1, groups: 2 }),
     c('small image 16x8 stride (2, 1) d (1, 3)', 2, [3, 5, 16, 8], [6, 5, 3, 3], { dilation: [1, 3], stride: [2, 1], padding: [1, 3] }),
     c('small volume 5x6x7 d2', 3, [3, 2, 5, 6, 7], [4, 2, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
-    // Stride-1 3x3 convs (and k3 1D ones, on F(4, 3) where it leaves fewer products) with enough channels
-    // run on Winograd's kernel (conv-winograd.h):
+    // Stride-1 3x3 convs (k3 1D ones on F(2, 3) or F(4, 3), k2 ones on F(3, 2), whichever leaves
+    // fewer products) with enough channels run on Winograd's kernel (conv-winograd.h):
     // tiles past the plane's last row or column, chunks of a tile row, output channels that are not
     // a whole block, dilations below and above a vector, groups.
     c('Winograd: d3 same, 48 → 48, odd 19x23', 2, [1, 48, 19, 23], [48, 48, 3, 3], { dilation: [3, 3], padding: 'same' }),
@@ -77,6 +77,10 @@ function stressCases(): ConvCase[] {
     c('Winograd 1D F(4, 3): d4 causal, phases of 4 staged (in place at 4 lanes)', 1, [2, 48, 150], [48, 48, 3], { dilation: [4], padding: 'causal' }),
     c('Winograd 1D F(4, 3): d12, runs of 12 staged (in place at 4 lanes)', 1, [1, 48, 250], [52, 48, 3], { dilation: [12], padding: [[12, 5]] }),
     c('Winograd 1D F(2, 3): d16 on 40 steps, where F(4, 3) leaves as many products', 1, [1, 48, 40], [48, 48, 3], { dilation: [16], padding: 16 }),
+    c('Winograd 1D F(3, 2): k2 d64 causal, 48 → 52, two batch items (in place)', 1, [2, 48, 500], [52, 48, 2], { dilation: [64], padding: 'causal' }),
+    c('Winograd 1D F(3, 2): k2 d1 same, 64 → 64, row in chunks', 1, [1, 64, 301], [64, 64, 2], { padding: 'same' }),
+    c('Winograd 1D F(3, 2): k2 d2 causal, phases of 2 staged', 1, [1, 48, 160], [48, 48, 2], { dilation: [2], padding: 'causal' }),
+    c('Winograd 1D F(3, 2): k2 d5, groups 2', 1, [1, 96, 203], [96, 48, 2], { dilation: [5], padding: [[5, 2]], groups: 2 }),
     c('Winograd 1x3 kernel in 2D, d (1, 8)', 2, [1, 48, 5, 70], [48, 48, 1, 3], { dilation: [1, 8], padding: [[1, 0], [8, 8]] }),
     c('Winograd: one output row, no bias', 2, [1, 48, 3, 40], [48, 48, 3, 3], { dilation: [1, 2], bias: false }),
     // Weight gradients with stride 1 along W and long rows read x and dy in place (conv-wgrad-rows.h):
@@ -168,7 +172,7 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
       const nans = compare(`${cases[i].name} with a NaN input (${algorithm})`, i, x);
       assert.ok(nans > 0, `${cases[i].name}: a NaN input reached no output`);
     }
-    assert.deepEqual([...firstOf.keys()].sort(), kernel.algorithm ? ['depthwise', 'direct', 'winograd', 'winograd4'] : ['direct']);
+    assert.deepEqual([...firstOf.keys()].sort(), kernel.algorithm ? ['depthwise', 'direct', 'winograd', 'winograd-f32', 'winograd-f43'] : ['direct']);
     assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
   });
 }
@@ -177,7 +181,12 @@ test('the Winograd cases run on Winograd where the kernel has it, and the others
   // The Winograd variants a shape may run on: F(2, 3) or else F(4, 3) where its name says, either for
   // other 1D ones (F(4, 3) where it leaves fewer products), F(2x2, 3x3) in 2D.
   const winogradOf = (c: ConvCase): string[] =>
-    !c.name.startsWith('Winograd') ? [] : c.name.includes('F(2, 3)') ? ['winograd'] : c.name.includes('F(4, 3)') ? ['winograd4'] : c.name.includes('1D') ? ['winograd', 'winograd4'] : ['winograd'];
+    !c.name.startsWith('Winograd') ? []
+    : c.name.includes('F(2, 3)') ? ['winograd']
+    : c.name.includes('F(4, 3)') ? ['winograd-f43']
+    : c.name.includes('F(3, 2)') ? ['winograd-f32']
+    : c.name.includes('1D') ? ['winograd', 'winograd-f43']
+    : ['winograd'];
   for (const kernel of convKernels().filter((k) => k.algorithm)) {
     const seen = new Set<string>();
     cases.forEach((c, i) => {
@@ -186,7 +195,7 @@ test('the Winograd cases run on Winograd where the kernel has it, and the others
       if (winogradOf(c).length) assert.ok(winogradOf(c).includes(got), `${kernel.id} ${c.name}: ${got}`);
       else assert.ok(!got.startsWith('winograd'), `${kernel.id} ${c.name}: too few channels to pay`);
     });
-    assert.ok(seen.has('winograd') && seen.has('winograd4'), `${kernel.id}: ${[...seen]}`);
+    assert.ok(['winograd', 'winograd-f43', 'winograd-f32'].every((a) => seen.has(a)), `${kernel.id}: ${[...seen]}`);
     transposed.forEach((c, i) => {
       if (winogradOf(c).length) assert.ok(winogradOf(c).includes(kernel.algorithm!(transposedInputs(i).plan)), `${kernel.id} ${c.name}`);
     });
@@ -228,6 +237,7 @@ const transposed = [
   tcase('Winograd: crop past the reach (negative padding)', 2, [1, 48, 20, 20], [48, 48, 3, 3], { dilation: [2, 2], padding: [[5, 5], [6, 4]] }),
   tcase('Winograd: grouped, output padding below dilation', 2, [1, 96, 9, 11], [96, 48, 3, 3], { groups: 2, dilation: [3, 3], padding: [[1, 1], [3, 3]], outputPadding: [2, 1] }),
   tcase('Winograd 1D: stride 1 k3 d8, 48 → 48', 1, [2, 48, 90], [48, 48, 3], { dilation: [8], padding: [[8, 8]] }),
+  tcase('Winograd 1D F(3, 2): stride 1 k2 d4, 48 → 48', 1, [2, 48, 120], [48, 48, 2], { dilation: [4], padding: [[2, 1]] }),
   tcase('Winograd 1D: crop past the reach, output padding', 1, [1, 48, 60], [48, 48, 3], { dilation: [3], padding: [[7, 5]], outputPadding: [2] }),
   tcase('3D stride 2: 8 phases', 3, [2, 3, 3, 4, 5], [3, 2, 3, 2, 3], { stride: [2, 2, 2], dilation: [1, 2, 1], padding: [[1, 1], [1, 0], [0, 1]], outputPadding: [1, 0, 1] }),
 ];
@@ -372,10 +382,10 @@ test('extra memory per call is O(tile): packed weights plus small panels, never 
       const tensors = 4 * (p.batch * (p.inChannels * prod(p.inSize) + p.outChannels * prod(p.outSize)) + p.outChannels * ((p.inChannels / p.groups) * prod(p.kernel) + 1));
       const weights = 4 * p.outChannels * (p.inChannels / p.groups) * prod(p.kernel);
       const im2col = 4 * p.inChannels * prod(p.kernel) * prod(p.outSize);
-      // Packed weights round Cout up to whole tiles (Winograd's: 16 transformed taps per 9, F(4, 3)'s 6 per 3); wasm
+      // Packed weights round Cout up to whole tiles (Winograd's: 16 transformed taps per 9, F(4, 3)'s 6 per 3, F(3, 2)'s 4 per 2); wasm
       // also copies the tensors into its memory.
       const algorithm = kernel.algorithm?.(p);
-      const packed = 1.1 * weights * (algorithm === 'winograd' ? 16 / 9 : algorithm === 'winograd4' ? 2 : 1);
+      const packed = 1.1 * weights * (algorithm === 'winograd' ? 16 / 9 : algorithm?.startsWith('winograd-') ? 2 : 1);
       const own = kernel.scratchBytes(p, 2) - (kernel.backend === 'wasm' ? tensors : 0) - packed;
       assert.ok(own > 0 && own < 1.5e6, `${kernel.id} ${p.op}: ${own} bytes of panels`);
       assert.ok(own < im2col / 5, `${kernel.id} ${p.op}: panels ${own} vs im2col ${im2col}`);

@@ -18,9 +18,12 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
 
   it('names the algorithm a conv runs on', () => {
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { dilation: 4, padding: 4 }), false), 'winograd');
-    assert.equal(addon!.algorithm(isa, desc('t', 1, [2, 64, 100], [64, 64, 3], null, { dilation: 8, padding: 'causal' }), false), 'winograd4');
+    assert.equal(addon!.algorithm(isa, desc('t', 1, [2, 64, 100], [64, 64, 3], null, { dilation: 8, padding: 'causal' }), false), 'winograd-f43');
     // 40 steps at d16: F(4, 3)'s 64-step period holds 16 tiles of 6 products, as many as F(2, 3)'s 24 of 4.
     assert.equal(addon!.algorithm(isa, desc('t', 1, [2, 64, 40], [64, 64, 3], null, { dilation: 16, padding: 16 }), false), 'winograd');
+    assert.equal(addon!.algorithm(isa, desc('t', 1, [1, 64, 16000], [128, 64, 2], null, { dilation: 256, padding: 'causal' }), false), 'winograd-f32');
+    // One step (streaming): a tile of F(3, 2) costs 4 products for the 2 the direct kernel does.
+    assert.equal(addon!.algorithm(isa, desc('t', 1, [1, 64, 1], [128, 64, 2], null, { dilation: 256, padding: 'causal' }), false), 'direct');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { stride: 2, padding: 1 }), false), 'direct');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 32, 32], [16, 16, 3, 3], null, { padding: 1 }), false), 'direct', 'too few channels');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 8, 32, 32], [8, 1, 3, 3], null, { groups: 8, padding: 1 }), false), 'depthwise');

@@ -92,11 +92,15 @@ int main(int argc, char** argv) {
   const bool wgrad = !std::strncmp(arg, "wgrad:", 6);
   const char* name = wgrad ? arg + 6 : arg;
   ConvDesc d;
-  int dil = 0;
+  int dil = 0, ch = 0;
   if (std::sscanf(name, "context2d-d%d", &dil) == 1 && dil > 0) d = conv2d(1, 64, 64, 128, 128, dil);  // 3x3, same padding
   else if (std::sscanf(name, "tcn-layer-d%d", &dil) == 1 && dil > 0) {
     // The adding-problem TCN's layer (bench/train): N 32, 24 → 24, T 600, kernel 8, causal.
     d = ConvDesc{32, 24, 24, 1, 1, 1, 600, 1, 1, 8, 1, 1, 1, 1, 1, dil, 0, 0, 7 * dil, 1, 1, 600};
+  }
+  else if (std::sscanf(name, "k2-c%d-d%d", &ch, &dil) == 2 && ch > 0 && dil > 0) {
+    // A WaveNet layer's dilated conv: ch → 2·ch channels (filter and gate), kernel 2, causal, T 8000.
+    d = ConvDesc{1, ch, 2 * ch, 1, 1, 1, 8000, 1, 1, 2, 1, 1, 1, 1, 1, dil, 0, 0, dil, 1, 1, 8000};
   }
   else if (!std::strcmp(name, "aspp2d")) d = conv2d(1, 256, 256, 65, 65, 12);
   else if (!std::strcmp(name, "wavenet1d")) d = ConvDesc{1, 64, 128, 1, 1, 1, 16000, 1, 1, 2, 1, 1, 1, 1, 1, 256, 0, 0, 256, 1, 1, 16000};
@@ -107,7 +111,7 @@ int main(int argc, char** argv) {
   else if (!std::strcmp(name, "bytenet1d")) d = ConvDesc{8, 256, 256, 1, 1, 1, 512, 1, 1, 3, 1, 1, 1, 1, 1, 8, 0, 0, 8, 1, 1, 512};
   else if (!std::strcmp(name, "depthwise2d")) d = ConvDesc{1, 256, 256, 256, 1, 65, 65, 1, 3, 3, 1, 1, 1, 1, 6, 6, 0, 6, 6, 1, 65, 65};
   else {
-    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, depthwise2d, wavenet1d, strided2d, conv3d\n");
+    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, k2-c<channels>-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, depthwise2d, wavenet1d, strided2d, conv3d\n");
     return 2;
   }
   if (wgrad) return time_wgrad(name, d, reps);

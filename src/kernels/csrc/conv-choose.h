@@ -1,6 +1,6 @@
 // Which kernel runs a conv: one choice for every build. conv-isa.cc and conv-wasm.cc each name
 // their instantiations (tile sizes differ per target) in a struct of typedefs — Tall, Wide,
-// Depthwise, Winograd, Winograd1x4, Winograd1, WgradBlock, WgradRows, WgradDepthwise — and call f with the kernel for d.
+// Depthwise, Winograd, Winograd1x4, Winograd1, Winograd1k2, WgradBlock, WgradRows, WgradDepthwise — and call f with the kernel for d.
 // Freestanding like the kernels (the wasm build has no standard library).
 #pragma once
 #include "conv-depthwise.h"
@@ -15,7 +15,7 @@ namespace atrous {
 namespace ATROUS_ISA_NS {
 
 // What ConvKernel.algorithm reports (src/kernels/conv-kernel.ts).
-enum Algorithm { kDirect = 0, kDepthwise = 1, kWinograd = 2, kWinograd4 = 3 };
+enum Algorithm { kDirect = 0, kDepthwise = 1, kWinograd = 2, kWinogradF43 = 3, kWinogradF32 = 4 };
 
 // Forward: Winograd where it pays, then plain depthwise, then by channels per group — one output
 // channel per group gets the single-channel tile that is wide along the columns, since a tall one
@@ -23,8 +23,9 @@ enum Algorithm { kDirect = 0, kDepthwise = 1, kWinograd = 2, kWinograd4 = 3 };
 template <typename K, typename F>
 void with_forward(const ConvDesc& d, F f) {
   if (K::Winograd::handles(d)) f(typename K::Winograd(d), kWinograd);
-  else if (K::Winograd1x4::handles(d)) f(typename K::Winograd1x4(d), kWinograd4);
+  else if (K::Winograd1x4::handles(d)) f(typename K::Winograd1x4(d), kWinogradF43);
   else if (K::Winograd1::handles(d)) f(typename K::Winograd1(d), kWinograd);
+  else if (K::Winograd1k2::handles(d)) f(typename K::Winograd1k2(d), kWinogradF32);
   else if (K::Depthwise::handles(d)) f(typename K::Depthwise(d), kDepthwise);
   else if (d.Cout / d.groups == 1) f(typename K::Wide(d), kDirect);
   else f(typename K::Tall(d), kDirect);
@@ -36,8 +37,9 @@ void with_forward(const ConvDesc& d, F f) {
 template <typename K, typename F>
 void with_transposed(const ConvDesc& d, F f) {
   if (WinogradTransposed<typename K::Winograd>::handles(d)) f(WinogradTransposed<typename K::Winograd>(d), kWinograd);
-  else if (WinogradTransposed<typename K::Winograd1x4>::handles(d)) f(WinogradTransposed<typename K::Winograd1x4>(d), kWinograd4);
+  else if (WinogradTransposed<typename K::Winograd1x4>::handles(d)) f(WinogradTransposed<typename K::Winograd1x4>(d), kWinogradF43);
   else if (WinogradTransposed<typename K::Winograd1>::handles(d)) f(WinogradTransposed<typename K::Winograd1>(d), kWinograd);
+  else if (WinogradTransposed<typename K::Winograd1k2>::handles(d)) f(WinogradTransposed<typename K::Winograd1k2>(d), kWinogradF32);
   else if (d.Cin / d.groups == 1) f(TransposedConv<typename K::Wide>(d), kDirect);
   else f(TransposedConv<typename K::Tall>(d), kDirect);
 }

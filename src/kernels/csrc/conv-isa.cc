@@ -29,6 +29,7 @@ struct Kernels {
   typedef WinogradConv<VL, MR, NR> Winograd;  // the same register tile, its K loop contiguous
   typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
   typedef WinogradConv<VL, MR, NR, false, 4> Winograd1x4;  // F(4, 3) where it leaves fewer products
+  typedef WinogradConv<VL, MR, NR, false, 3, 2> Winograd1k2;  // F(3, 2): kernels 1 tall, 2 wide
   // Weight gradient blocks: MO dy rows × NC x rows of vector accumulators (8 of 16 ymm on AVX2, 16
   // of 32 zmm on AVX-512); one row each with four accumulators when every group has one channel.
 #if defined(__AVX512F__)
@@ -100,7 +101,7 @@ void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratc
   with_wgrad<Kernels>(d, [&](const auto& k) { wgrad_tasks(k, x, dy, scratch, ints, first, step); });
 }
 
-static const char* const kAlgorithmNames[] = {"direct", "depthwise", "winograd", "winograd4"};
+static const char* const kAlgorithmNames[] = {"direct", "depthwise", "winograd", "winograd-f43", "winograd-f32"};
 
 const char* conv_algorithm(const ConvDesc& d) {
   Algorithm a = kDirect;

@@ -42,6 +42,7 @@ struct Kernels {
   typedef WinogradConv<VL, MR, NR> Winograd;
   typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
   typedef WinogradConv<VL, MR, NR, false, 4> Winograd1x4;  // F(4, 3) where it leaves fewer products
+  typedef WinogradConv<VL, MR, NR, false, 3, 2> Winograd1k2;  // F(3, 2): kernels 1 tall, 2 wide
   // Weight gradient blocks: 4 dy rows × 2 x rows of accumulators (8 + 2 + 1 registers, as on
   // AVX2); one row with four accumulators when every group has one channel (depthwise).
   typedef WeightGrad<VL, 4, 2, 1> WgradBlock;

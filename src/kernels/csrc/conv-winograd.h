@@ -45,8 +45,9 @@
 namespace atrous {
 namespace ATROUS_ISA_NS {
 
-// The transforms along one axis of F(M, 3), M = 2 or 4: a tile of M outputs reads TW = M + 2
-// inputs. F(2, 3) is the one above; F(4, 3) (Lavin & Gray's, interpolation points 0, ±1, ±2, ∞):
+// The transforms along one axis of F(M, R): a tile of M outputs of an R-tap filter reads
+// TW = M + R − 1 inputs. F(2, 3) is the one above; F(4, 3) (Lavin & Gray's, interpolation points
+// 0, ±1, ±2, ∞):
 //
 //   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
 //   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
@@ -56,15 +57,26 @@ namespace ATROUS_ISA_NS {
 // exact in binary (G's sixths) and Aᵀ's reach 8, so the rounding error grows (measured in
 // BENCHMARKS.md's max rel err column; the conformance test holds every kernel to 1e-5 of the
 // largest output).
-template <int M, int VL>
+//
+// F(3, 2), for 2-tap kernels (WaveNet's causal k2 convs; points 0, ±1, ∞, derived as Lavin & Gray
+// do and checked against a direct correlation in numpy): 4 products per 3 outputs instead of 6,
+// with the coefficients of F(2, 3), exact in binary:
+//
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 −1 0 1],  G = [1 0; ½ ½; ½ −½; 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1]
+template <int M, int R, int VL>
 struct WinogradAxis {
-  static_assert(M == 2 || M == 4, "F(2, 3) and F(4, 3) only");
-  static constexpr int TW = M + 2;
+  static_assert((R == 3 && (M == 2 || M == 4)) || (R == 2 && M == 3), "F(2, 3), F(4, 3) and F(3, 2) only");
+  static constexpr int TW = M + R - 1;
   // Named, not deduced: a deduced parameter type drops Vec's 4-byte alignment.
   typedef typename Vec<VL>::type T;
   // v = Bᵀ b
   static inline void input(const T* b, T* v) {
-    if constexpr (M == 2) {
+    if constexpr (R == 2) {
+      v[0] = b[0] - b[2];
+      v[1] = b[1] + b[2];
+      v[2] = b[2] - b[1];
+      v[3] = b[3] - b[1];
+    } else if constexpr (M == 2) {
       v[0] = b[0] - b[2];
       v[1] = b[1] + b[2];
       v[2] = b[2] - b[1];
@@ -82,7 +94,11 @@ struct WinogradAxis {
   }
   // y = Aᵀ m
   static inline void output(const T* m, T* y) {
-    if constexpr (M == 2) {
+    if constexpr (R == 2) {
+      y[0] = m[0] + m[1] + m[2];
+      y[1] = m[1] - m[2];
+      y[2] = m[1] + m[2] + m[3];
+    } else if constexpr (M == 2) {
       y[0] = m[0] + m[1] + m[2];
       y[1] = m[1] - m[2] - m[3];
     } else {
@@ -95,7 +111,12 @@ struct WinogradAxis {
   }
   // u = G g (F(4, 3) in double, rounded once: its sixths are inexact in float)
   static inline void filter(const float* g, float* u) {
-    if constexpr (M == 2) {
+    if constexpr (R == 2) {
+      u[0] = g[0];
+      u[1] = 0.5f * (g[0] + g[1]);
+      u[2] = 0.5f * (g[0] - g[1]);
+      u[3] = g[1];
+    } else if constexpr (M == 2) {
       u[0] = g[0];
       u[1] = 0.5f * (g[0] + g[1] + g[2]);
       u[2] = 0.5f * (g[0] - g[1] + g[2]);
@@ -112,23 +133,24 @@ struct WinogradAxis {
   }
 };
 
-// ROWS: F(2x2, 3x3) over 3x3 kernels; else F(M, 3) along W for kernels 1 tall and 3 wide (1D
-// convs, and 2D ones with 1x3 kernels): the same code with the row transform left out (one input
-// row per tile row, TW transformed values, not TW²). M = 4 only along W, where it leaves fewer
-// products (handles); the weight gradient runs on M = 2.
+// ROWS: F(2x2, 3x3) over 3x3 kernels; else F(M, R) along W for kernels 1 tall and R wide (1D
+// convs, and 2D ones with 1xR kernels): the same code with the row transform left out (one input
+// row per tile row, TW transformed values, not TW²). F(4, 3) and F(3, 2) where they leave fewer
+// products (handles); the weight gradient runs on F(2x2, 3x3) and F(2, 3) only.
 //
 // F(4x4, 3x3) is not built: timed with this code on AVX2 (tools/experiments/conv-ab.sh), it was
 // 1.24x F(2x2, 3x3) on the 64-channel 128x128 conv at d8 but 0.91x on aspp2d (d12 on 65x65: the
 // 4·12-output tile period leaves as many products as F(2x2, 3x3)'s, the tiles past the plane
 // being dropped), and its outputs differed from F(2x2, 3x3)'s by 9e-6 of the largest output at
 // 64 channels, near the 1e-5 the conformance test allows every kernel.
-template <int VL, int MR, int NR, bool ROWS = true, int M = 2>
+template <int VL, int MR, int NR, bool ROWS = true, int M = 2, int R = 3>
 struct WinogradConv {
-  static_assert(!ROWS || M == 2, "F(2x2, 3x3) only in 2D");
+  static_assert(!ROWS || (M == 2 && R == 3), "F(2x2, 3x3) only in 2D");
   typedef typename Vec<VL>::type V;
-  typedef WinogradAxis<M, VL> Axis;
+  typedef WinogradAxis<M, R, VL> Axis;
   static constexpr int TW = Axis::TW;        // inputs of a tile along W (and H)
   static constexpr int KH = ROWS ? 3 : 1;    // kernel rows
+  static constexpr int KW = R;               // kernel columns
   static constexpr int UR = ROWS ? TW : 1;   // input rows of a tile
   static constexpr int YR = ROWS ? M : 1;    // output rows of a tile
   static constexpr int XI = TW * UR;         // transformed values per tile: 16, 4 or 6
@@ -149,20 +171,25 @@ struct WinogradConv {
 
   // Winograd pays when each transform is shared by enough channels: an input tile's by
   // Cout/groups products, an output tile's by Cin/groups.
-  // Dilations past kMaxDilation go to the direct kernel: a tile reads (M + 1) dilations past its
-  // first output (oh0 + (M + 1)·dH − pH), and the staged rows hold 2·M·dW floats, neither of
+  // Dilations past kMaxDilation go to the direct kernel: a tile reads TW − 1 dilations past its
+  // first output (oh0 + (TW − 1)·dH − pH), and the staged rows hold 2·M·dW floats, neither of
   // which the 32-bit bounds of the descriptor (src/kernels/conv-desc.ts) cover for dilations near
   // 2^30.
   static constexpr int kMaxDilation = 4096;
   static bool handles(const ConvDesc& d) {
-    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == KH && d.KW == 3 && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
-           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups) &&
-           (M == 2 || products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17);
+    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == KH && d.KW == R && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
+           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups) && fewer_products(d);
   }
   // Products per channel pair over the plane, counting the dropped outputs of tiles that run past
   // it: F(4, 3)'s 6 per tile of 4 are 3/4 of F(2, 3)'s 4 per 2 on long rows, but a row of
   // dilation d is cut into periods of M·d outputs, and a period left over shorter than that still
-  // costs whole tiles. M = 4 is taken where it leaves at most 85% of F(2, 3)'s products.
+  // costs whole tiles. F(4, 3) is taken where it leaves at most 85% of F(2, 3)'s products, F(3, 2)
+  // where it leaves at most 85% of the direct kernel's 2 per output (not for a single step, say).
+  static bool fewer_products(const ConvDesc& d) {
+    if constexpr (R == 2) return products(d) * 20 <= 2LL * d.OH * d.OW * 17;
+    else if constexpr (M == 4) return products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17;
+    else return true;
+  }
   static long long products(const ConvDesc& d) {
     return static_cast<long long>(ROWS ? tiles_along(d.OH, d.dH) : d.OH) * tiles_along(d.OW, d.dW) * XI;
   }
@@ -235,10 +262,10 @@ struct WinogradConv {
   Count packed_floats() const { return static_cast<Count>(d.groups) * XI * cpad * cinG; }
 
   void pack_weights(const float* w, float* wpack) const {
-    pack_with([w, this](int co, int c, int k) { return w[(static_cast<size_t>(co) * cinG + c) * (3 * KH) + k]; }, wpack);
+    pack_with([w, this](int co, int c, int k) { return w[(static_cast<size_t>(co) * cinG + c) * (R * KH) + k]; }, wpack);
   }
   // U = G g Gᵀ (1D: G g) for every (output channel, input channel) of each group; w_at(co, c, k)
-  // is the weight of output channel co, input channel c of its group and tap k = kh·3 + kw.
+  // is the weight of output channel co, input channel c of its group and tap k = kh·R + kw.
   template <typename W>
   void pack_with(W w_at, float* wpack) const {
     const size_t n = static_cast<size_t>(packed_floats());
@@ -246,9 +273,9 @@ struct WinogradConv {
     for (int g = 0; g < d.groups; g++)
       for (int o = 0; o < coutG; o++)
         for (int c = 0; c < cinG; c++) {
-          float gk[3][3], t[TW][3];
-          for (int k = 0; k < 3 * KH; k++) gk[k / 3][k % 3] = w_at(g * coutG + o, c, k);
-          for (int j = 0; j < 3; j++) {  // t = G g (1D: the one row as it is)
+          float gk[3][R], t[TW][R];
+          for (int k = 0; k < R * KH; k++) gk[k / R][k % R] = w_at(g * coutG + o, c, k);
+          for (int j = 0; j < R; j++) {  // t = G g (1D: the one row as it is)
             if constexpr (ROWS) {
               const float col[3] = {gk[0][j], gk[1][j], gk[2][j]};
               float u[TW];
@@ -301,7 +328,7 @@ struct WinogradConv {
     // are VL-aligned within a period), so the transform reads each input row where it lies,
     // copied once with its padding: columns [origin(k0) − pW, + span).
     const bool contiguous = d.dW % VL == 0;
-    const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + (M + 1) * d.dW + 1;
+    const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + (TW - 1) * d.dW + 1;
     for (int rr = 0; rr < p.rows; rr++) {
       const int oh0 = row_origin(p.r0 + rr);
       for (int c = 0; c < cinG; c++) {
@@ -759,11 +786,11 @@ struct WinogradTransposed {
   const ConvDesc& d;
 
   static ConvDesc forward_of(const ConvDesc& d) {
-    return {d.N, d.Cout, d.Cin, d.groups, 1, d.OH, d.OW, 1, d.KH, 3, 1, 1, 1, 1, d.dH, d.dW, 0, d.dH * (d.KH - 1) - d.pH, 2 * d.dW - d.pW,
+    return {d.N, d.Cout, d.Cin, d.groups, 1, d.OH, d.OW, 1, d.KH, d.KW, 1, 1, 1, 1, d.dH, d.dW, 0, d.dH * (d.KH - 1) - d.pH, d.dW * (d.KW - 1) - d.pW,
             1, d.H, d.W};
   }
   static bool handles(const ConvDesc& d) {
-    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.sD == 1 && d.sH == 1 && d.sW == 1 && d.KH == K::KH && d.KW == 3 &&
+    return d.KD == 1 && d.D == 1 && d.OD == 1 && d.sD == 1 && d.sH == 1 && d.sW == 1 && d.KH == K::KH && d.KW == K::KW &&
            K::handles(forward_of(d));
   }
   explicit WinogradTransposed(const ConvDesc& desc) : fd(forward_of(desc)), k(fd), d(desc) {}
@@ -777,7 +804,7 @@ struct WinogradTransposed {
   // output channel o = group·(Cout/groups) + c.
   void pack_weights(const float* w, float* wpack) const {
     const int cinG = d.Cin / d.groups, coutG = d.Cout / d.groups;
-    const int taps = 3 * K::KH;  // flipped: tap t of the conv over dy is the forward's taps − 1 − t
+    const int taps = K::KW * K::KH;  // flipped: tap t of the conv over dy is the forward's taps − 1 − t
     k.pack_with([&](int co, int c, int t) { return w[(static_cast<size_t>((co / cinG) * coutG + c) * cinG + co % cinG) * taps + (taps - 1 - t)]; }, wpack);
   }
   void run_task(int i, const float* dy, const float* wpack, const float* bias, float* dx, float* panel, int* ints) const {
