@@ -70,6 +70,7 @@ function stressCases(): ConvCase[] {
     c('Winograd: d8 on 37x45 (whole vectors of tiles in place, partial ones by lane)', 2, [1, 48, 37, 45], [48, 48, 3, 3], { dilation: [8, 8], padding: 8 }),
     c('Winograd: d9 valid', 2, [1, 48, 40, 45], [48, 48, 3, 3], { dilation: [9, 9] }),
     c('Winograd: a 150-wide row in chunks, 64 → 64', 2, [1, 64, 6, 150], [64, 64, 3, 3], { padding: 1 }),
+    c('Winograd: a 132-wide row in two chunks, the last narrower (5 + 4 or 9 + 8 vectors)', 2, [1, 64, 3, 132], [64, 64, 3, 3], { padding: 1 }),
     c('Winograd 1D: k3 d16 causal, 48 → 52, two batch items', 1, [2, 48, 300], [52, 48, 3], { dilation: [16], padding: 'causal' }),
     c('Winograd 1D: k3 d1 same, 64 → 64, row in chunks', 1, [1, 64, 400], [64, 64, 3], { padding: 'same' }),
     c('Winograd 1D: k3 d5, groups 2', 1, [2, 96, 77], [96, 48, 3], { dilation: [5], padding: [[3, 9]], groups: 2 }),

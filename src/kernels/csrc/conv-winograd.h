@@ -34,7 +34,7 @@
 // (n, group); its memory is O(tiles per task · channels), never O(H·W):
 //
 //   packed U:  [group][ξ = 0..15 (1D: 0..3, or 0..5 for F(4, 3))][co block][c][MR]   zero beyond Cout/groups
-//   V:         [ξ][c][tile]          tile = row in the task · CW + column in the chunk
+//   V:         [ξ][c][tile]          tile = row in the task · (chunk width) + column in the chunk
 //   M:         [ξ][co][tile]         M[ξ] = U[ξ] · V[ξ], the micro-kernel's MR x NR·VL blocks
 #pragma once
 #include <stddef.h>
@@ -294,13 +294,17 @@ struct WinogradConv {
         }
   }
 
-  // Where task i works: batch item n, group g, tile rows [r0, r0 + rows), tile columns from k0.
+  // Where task i works: batch item n, group g, tile rows [r0, r0 + rows), tile columns
+  // [k0, k0 + cols). A row's last chunk is narrower where the row's vectors of tiles do not fill
+  // whole chunks: aspp2d's 36 tiles (5 vectors) in chunks of 3 vectors compute 40 tiles, not 48.
+  // Tasks with more than one row have one chunk, so their rows are all CW wide.
   struct Place {
-    int n, g, r0, rows, k0;
+    int n, g, r0, rows, k0, cols;
   };
   Place place(int i) const {
     Place p;
     p.k0 = (i % chunks) * CW;
+    p.cols = min_int(CW, round_up(TC, VL) - p.k0);
     i /= chunks;
     p.r0 = (i % rtasks) * nr;
     i /= rtasks;
@@ -310,11 +314,11 @@ struct WinogradConv {
     return p;
   }
 
-  // V[ξ][c][tile] (rows vs() floats apart per ξ, T = rows·CW floats apart per c) for the task's
+  // V[ξ][c][tile] (rows vs() floats apart per ξ, T = rows·cols floats apart per c) for the task's
   // tiles and every input channel of its group. `stage` holds UR·pitch() floats, `cmap`
   // M·staged ints.
   void transform_inputs(const Place& p, const float* x, float* v, float* stage, int* cmap) const {
-    const int k0 = p.k0, T = p.rows * CW;
+    const int k0 = p.k0, T = p.rows * p.cols;
     const size_t vs = this->vs();
     for (int k = 0; k < staged; k++) {
       const int col = origin(k0 + k, d.dW) - d.pW;
@@ -333,7 +337,7 @@ struct WinogradConv {
       const int oh0 = row_origin(p.r0 + rr);
       for (int c = 0; c < cinG; c++) {
         const float* xc = xg + static_cast<size_t>(c) * d.H * d.W;
-        float* dst = v + static_cast<size_t>(c) * T + rr * CW;
+        float* dst = v + static_cast<size_t>(c) * T + rr * p.cols;
         for (int u = 0; u < UR; u++) {
           const int ih = oh0 + u * d.dH - d.pH;
           float* row = stage + u * pitch();
@@ -345,8 +349,8 @@ struct WinogradConv {
             copy_clipped(xc + static_cast<size_t>(ih) * d.W, cbase - d.pW, span, row);
           }
         }
-        if (contiguous) input_transform<true>(stage, k0, cbase, dst, vs);
-        else input_transform<false>(stage, k0, cbase, dst, vs);
+        if (contiguous) input_transform<true>(stage, k0, p.cols, cbase, dst, vs);
+        else input_transform<false>(stage, k0, p.cols, cbase, dst, vs);
       }
     }
   }
@@ -354,8 +358,8 @@ struct WinogradConv {
   // Runs task i. `panel` holds panel_floats().
   void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
     const Place p = place(i);
-    const int g = p.g, n = p.n, r0 = p.r0, rows = p.rows, k0 = p.k0;
-    const int T = rows * CW;  // tiles of the task, whole vectors; those past TC are dropped
+    const int g = p.g, n = p.n, r0 = p.r0, rows = p.rows, k0 = p.k0, cols = p.cols;
+    const int T = rows * cols;  // tiles of the task, whole vectors; those past TC are dropped
     const size_t vs = this->vs(), ms = this->ms();
     float* v = panel;
     float* m = v + XI * vs;
@@ -377,7 +381,8 @@ struct WinogradConv {
 
     float* yg = y + (static_cast<size_t>(n) * d.Cout + static_cast<size_t>(g) * coutG) * d.OH * d.OW;
     for (int co = 0; co < coutG; co++)
-      for (int rr = 0; rr < rows; rr++) output_transform(m + static_cast<size_t>(co) * T + rr * CW, ms, bpad[co], row_origin(r0 + rr), k0, yg + static_cast<size_t>(co) * d.OH * d.OW, stage);
+      for (int rr = 0; rr < rows; rr++)
+        output_transform(m + static_cast<size_t>(co) * T + rr * cols, ms, bpad[co], row_origin(r0 + rr), k0, cols, yg + static_cast<size_t>(co) * d.OH * d.OW, stage);
   }
 
  private:
@@ -447,12 +452,12 @@ struct WinogradConv {
     for (int j = hi; j < len; j++) dst[j] = 0.0f;
   }
 
-  // V[ξ][tile] for a row chunk of CW tiles, from the UR staged rows (M phases each) or,
+  // V[ξ][tile] for a row chunk of `cols` tiles, from the UR staged rows (M phases each) or,
   // contiguous, from the UR padded rows: tile k's column w is at origin(k0 + k) − cbase + w·dW.
   // Staged, columns w ≥ M are phase w − M of tile k + dW, since origin(k + dW) = origin(k) + M·dW.
   template <bool kContiguous>
-  void input_transform(const float* stage, int k0, int cbase, float* dst, size_t vs) const {
-    for (int k = 0; k < CW; k += VL) {
+  void input_transform(const float* stage, int k0, int cols, int cbase, float* dst, size_t vs) const {
+    for (int k = 0; k < cols; k += VL) {
       V b[UR][TW];
       for (int u = 0; u < UR; u++) {
         if (kContiguous) {
@@ -510,12 +515,12 @@ struct WinogradConv {
   // y's outputs of one output channel for one chunk of a tile row: Aᵀ M A + bias, written
   // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds YR·M·CW
   // floats: output (i, j) of the chunk's tiles at (M·i + j)·CW.
-  void output_transform(const float* m, size_t ms, float bias, int oh0, int k0, float* yc, float* tmp) const {
+  void output_transform(const float* m, size_t ms, float bias, int oh0, int k0, int cols, float* yc, float* tmp) const {
     const V bv = bias - V{};
     int nrows = 1;  // output rows of this tile row inside the plane
     if constexpr (ROWS)
       while (nrows < YR && oh0 + nrows * d.dH < d.OH) nrows++;
-    for (int k = 0; k < CW; k += VL) {
+    for (int k = 0; k < cols; k += VL) {
       V q[XI];
       for (int xi = 0; xi < XI; xi++) q[xi] = *reinterpret_cast<const V*>(m + xi * ms + k);
       V r[YR][TW];  // r = Aᵀ q down each column (1D: the one row as it is)
@@ -562,7 +567,7 @@ struct WinogradConv {
       }
     }
     if (d.dW % VL == 0) return;
-    const int kend = min_int(CW, TC - k0);
+    const int kend = min_int(cols, TC - k0);
     for (int i = 0; i < nrows; i++) {
       float* row = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW;
       const float* t = tmp + M * i * CW;  // output j of tile k at t[j·CW + k]
@@ -649,7 +654,7 @@ struct WinogradWgrad {
   // Adds task i's tiles into S (in `scratch`, see s_of).
   void run_task(long long i, const float* x, const float* dy, float* scratch, int* ints) const {
     const typename Fwd::Place p = f.place(static_cast<int>(i));
-    const int T = p.rows * f.CW;
+    const int T = p.rows * p.cols;
     const size_t vs = f.vs(), ys = this->ys();
     float* v = scratch;
     float* yh = v + XI * vs;
@@ -662,7 +667,7 @@ struct WinogradWgrad {
     const float* dyg = dy + (static_cast<size_t>(p.n) * d.Cout + static_cast<size_t>(p.g) * f.coutG) * d.OH * d.OW;
     for (int o = 0; o < f.coutG; o++)
       for (int rr = 0; rr < p.rows; rr++)
-        dy_transform(dyg + static_cast<size_t>(o) * d.OH * d.OW, f.row_origin(p.r0 + rr), p.k0, stage, yh + static_cast<size_t>(o) * T + rr * f.CW, ys);
+        dy_transform(dyg + static_cast<size_t>(o) * d.OH * d.OW, f.row_origin(p.r0 + rr), p.k0, p.cols, stage, yh + static_cast<size_t>(o) * T + rr * p.cols, ys);
     float* sg = s_of(scratch) + static_cast<size_t>(p.g) * XI * f.cpad * f.vrows;
     for (int xi = 0; xi < XI; xi++)
       for (int ob = 0; ob < f.cpad; ob += MR)
@@ -699,10 +704,10 @@ struct WinogradWgrad {
   }
 
  private:
-  // Ŷ[ξ][tile] = (A dY Aᵀ)[ξ] for output channel plane `yc`, one row chunk of tiles; tiles past
+  // Ŷ[ξ][tile] = (A dY Aᵀ)[ξ] for output channel plane `yc`, one row chunk of `cols` tiles; tiles past
   // the row's last (or outputs past the plane) read dy as 0. `tmp` holds 4·CW floats.
-  void dy_transform(const float* yc, int oh0, int k0, float* tmp, float* dst, size_t ys) const {
-    const int kend = min_int(f.CW, f.TC - k0);
+  void dy_transform(const float* yc, int oh0, int k0, int cols, float* tmp, float* dst, size_t ys) const {
+    const int kend = min_int(cols, f.TC - k0);
     for (int i = 0; i < YR; i++) {
       float* e = tmp + 2 * i * f.CW;
       float* o = e + f.CW;
@@ -717,9 +722,9 @@ struct WinogradWgrad {
           o[k] = col + d.dW < d.OW ? row[col + d.dW] : 0.0f;
         }
       }
-      for (; k < f.CW; k++) e[k] = o[k] = 0.0f;
+      for (; k < cols; k++) e[k] = o[k] = 0.0f;
     }
-    for (int k = 0; k < f.CW; k += VL) {
+    for (int k = 0; k < cols; k += VL) {
       V y[YR][2], c[YR][4];
       for (int i = 0; i < YR; i++)
         for (int j = 0; j < 2; j++) y[i][j] = *reinterpret_cast<const V*>(tmp + (2 * i + j) * f.CW + k);
