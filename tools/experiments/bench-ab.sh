@@ -10,13 +10,8 @@ rev=${1:?usage: bench-ab.sh <revision> <cases> [runners] [rounds]}
 cases=${2:?usage: bench-ab.sh <revision> <cases> [runners] [rounds]}
 runners=${3:-atrous-native}
 rounds=${4:-3}
-here=$PWD
-dir=$(mktemp -d)
-trap 'git worktree remove --force "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-git worktree add -f --detach "$dir" "$rev" >/dev/null
-ln -s "$here/node_modules" "$dir/node_modules"
-(cd "$dir" && npx tsc -p tsconfig.json && node scripts/build-native.mjs >/dev/null)
-npx tsc -p tsconfig.json
+. tools/experiments/revision-worktree.sh
+revision_worktree "$rev"
 medians() { grep -E '^  (atrous|ort|tfjs)[^ ]* +[0-9a-z]+ +median' | awk '{print $1, $4, "ms"}' | paste -sd' ' -; }
 for _ in $(seq "$rounds"); do
   echo "$rev: $(cd "$dir" && node dist/bench/run.js --cases "$cases" --runners "$runners" 2>&1 | medians)"

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
     d = ConvDesc{1, ch, 2 * ch, 1, 1, 1, 8000, 1, 1, 2, 1, 1, 1, 1, 1, dil, 0, 0, dil, 1, 1, 8000};
   }
   else if (!std::strcmp(name, "aspp2d")) d = conv2d(1, 256, 256, 65, 65, 12);
+  else if (!std::strcmp(name, "strided2d-sub")) d = conv2d(1, 32, 64, 56, 56, 1);  // strided2d on x[::2, ::2]
   else if (!std::strcmp(name, "wavenet1d")) d = ConvDesc{1, 64, 128, 1, 1, 1, 16000, 1, 1, 2, 1, 1, 1, 1, 1, 256, 0, 0, 256, 1, 1, 16000};
   else if (!std::strcmp(name, "strided2d")) d = ConvDesc{1, 32, 64, 1, 1, 112, 112, 1, 3, 3, 1, 2, 2, 1, 2, 2, 0, 2, 2, 1, 56, 56};
   else if (!std::strcmp(name, "conv3d")) d = ConvDesc{1, 16, 16, 1, 32, 32, 32, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 32, 32, 32};
