@@ -1,7 +1,8 @@
 // Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or F(4, 3) for
-// kernels 1 tall and 3 wide (1D convs with k3) — one source for every target, freestanding like
-// conv-direct.h. The forward conv, its transposed conv (the input gradient) and its weight
-// gradient all run on it (the weight gradient on F(2, 3) only).
+// kernels 1 tall and 3 wide (1D convs with k3), F(3, 2) for kernels 1 tall and 2 wide (k2) — one
+// source for every target, freestanding like conv-direct.h. The forward conv, its transposed conv
+// (the input gradient) and its weight gradient all run on it (the weight gradient on F(2x2, 3x3)
+// and F(2, 3) only).
 //
 // Why: a 3x3 conv with many channels is bound by its multiply-adds, and the direct kernel
 // (conv-direct.h) does all 9 per output. Winograd's minimal filtering (Lavin & Gray, "Fast
