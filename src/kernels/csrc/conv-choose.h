@@ -50,8 +50,12 @@ template <typename K, typename F>
 void with_wgrad(const ConvDesc& d, F f) {
   typedef WinogradWgrad<K::kVL, K::kMR, K::kNR> Wino;
   typedef WinogradWgrad<K::kVL, K::kMR, K::kNR, false> Wino1;
+  typedef WinogradWgrad<K::kVL, K::kMR, K::kNR, false, 4> Wino1x4;
+  typedef WinogradWgrad<K::kVL, K::kMR, K::kNR, false, 3, 2> Wino1k2;
   if (Wino::handles(d)) f(Wino(d));
+  else if (Wino1x4::handles(d)) f(Wino1x4(d));
   else if (Wino1::handles(d)) f(Wino1(d));
+  else if (Wino1k2::handles(d)) f(Wino1k2(d));
   else if (wgrad_depthwise(d)) f(typename K::WgradDepthwise(d));
   else if (K::WgradRows::handles(d)) f(typename K::WgradRows(d));
   else f(typename K::WgradBlock(d));

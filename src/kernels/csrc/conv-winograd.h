@@ -1,8 +1,7 @@
 // Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or F(4, 3) for
 // kernels 1 tall and 3 wide (1D convs with k3), F(3, 2) for kernels 1 tall and 2 wide (k2) — one
 // source for every target, freestanding like conv-direct.h. The forward conv, its transposed conv
-// (the input gradient) and its weight gradient all run on it (the weight gradient on F(2x2, 3x3)
-// and F(2, 3) only).
+// (the input gradient) and its weight gradient all run on it.
 //
 // Why: a 3x3 conv with many channels is bound by its multiply-adds, and the direct kernel
 // (conv-direct.h) does all 9 per output. Winograd's minimal filtering (Lavin & Gray, "Fast
@@ -111,6 +110,45 @@ struct WinogradAxis {
       y[3] = b + 8.0f * e + m[5];
     }
   }
+  // c = A y: Aᵀ's transpose, for the weight gradient's dy (M values in, TW out)
+  static inline void output_adjoint(const T* y, T* c) {
+    if constexpr (R == 2) {
+      c[0] = y[0];
+      c[1] = y[0] + y[1] + y[2];
+      c[2] = y[0] - y[1] + y[2];
+      c[3] = y[2];
+    } else if constexpr (M == 2) {
+      c[0] = y[0];
+      c[1] = y[0] + y[1];
+      c[2] = y[0] - y[1];
+      c[3] = -y[1];
+    } else {
+      const T e = y[0] + y[2], o = y[1] + y[3], e4 = y[0] + 4.0f * y[2], o2 = 2.0f * y[1] + 8.0f * y[3];
+      c[0] = y[0];
+      c[1] = e + o;
+      c[2] = e - o;
+      c[3] = e4 + o2;
+      c[4] = e4 - o2;
+      c[5] = y[3];
+    }
+  }
+  // dw = Gᵀ s: G's transpose, for the weight gradient (TW sums in, R taps out; F(4, 3) in double)
+  static inline void filter_adjoint(const float* s, float* dw) {
+    if constexpr (R == 2) {
+      dw[0] = s[0] + 0.5f * (s[1] + s[2]);
+      dw[1] = 0.5f * (s[1] - s[2]) + s[3];
+    } else if constexpr (M == 2) {
+      dw[0] = s[0] + 0.5f * (s[1] + s[2]);
+      dw[1] = 0.5f * (s[1] - s[2]);
+      dw[2] = 0.5f * (s[1] + s[2]) + s[3];
+    } else {
+      const double s0 = s[0], s12 = static_cast<double>(s[1]) + s[2], d12 = static_cast<double>(s[2]) - s[1];
+      const double s34 = static_cast<double>(s[3]) + s[4], d34 = static_cast<double>(s[3]) - s[4];
+      dw[0] = static_cast<float>(s0 / 4 - s12 / 6 + s34 / 24);
+      dw[1] = static_cast<float>(d12 / 6 + d34 / 12);
+      dw[2] = static_cast<float>(-s12 / 6 + s34 / 6 + s[5]);
+    }
+  }
   // u = G g (F(4, 3) in double, rounded once: its sixths are inexact in float)
   static inline void filter(const float* g, float* u) {
     if constexpr (R == 2) {
@@ -138,7 +176,7 @@ struct WinogradAxis {
 // ROWS: F(2x2, 3x3) over 3x3 kernels; else F(M, R) along W for kernels 1 tall and R wide (1D
 // convs, and 2D ones with 1xR kernels): the same code with the row transform left out (one input
 // row per tile row, TW transformed values, not TW²). F(4, 3) and F(3, 2) where they leave fewer
-// products (handles); the weight gradient runs on F(2x2, 3x3) and F(2, 3) only.
+// products (handles).
 //
 // F(4x4, 3x3) is not built: timed with this code on AVX2 (tools/experiments/conv-ab.sh), it was
 // 1.24x F(2x2, 3x3) on the 64-channel 128x128 conv at d8 but 0.91x on aspp2d (d12 on 65x65: the
@@ -617,24 +655,28 @@ struct WinogradConv {
 //
 //   dw[o, c] = Gᵀ [ Σ_tiles (A dY A ᵀ)[o] ⊙ V[c] ] G        dY: the tile's 2x2 of dy (zero past the plane)
 //
-// — 16 matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles, then one small transform per
-// (o, c). A task transforms its tiles' inputs exactly as the forward conv does, and dy's 2x2
-// blocks into Ŷ[ξ][o][tile]; the products run MR rows of Ŷ × NR rows of V with vector
-// accumulators along the tiles, lane-summed once per task, so tasks take many tiles. Each part
-// of the tasks (the caller splits them into a fixed number) sums into its own S, then writes
-// Gᵀ S G as its dw copy: the transform is linear, so the caller's sum of the copies in part order
-// is the weight gradient, the same bits at any thread count.
+// — 16 matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles (1D: TW of them, Ŷ = A dY from a
+// tile's M outputs, dw = Gᵀ S), then one small transform per (o, c). A task transforms its tiles'
+// inputs exactly as the forward conv does, and dy's blocks into Ŷ[ξ][o][tile]; the products run
+// MR rows of Ŷ × NR rows of V with vector accumulators along the tiles, lane-summed once per
+// task, so tasks take many tiles. Each part of the tasks (the caller splits them into a fixed
+// number) sums into its own S, then writes Gᵀ S G as its dw copy: the transform is linear, so the
+// caller's sum of the copies in part order is the weight gradient, the same bits at any thread
+// count. F(4, 3) and F(3, 2) timed against
+// what ran before them (F(2, 3), and the direct weight-gradient kernels for k2), conv-ab.sh, one
+// thread: tcn1d 1.13x, bytenet1d 1.19x, wavenet1d 1.27x, a 48 → 96-channel k2 layer 1.33x.
 //
 // Inputs that no output reads can still enter a tile's V (a tile's outputs past the plane are
 // dropped, their inputs are not): they meet Ŷ = 0 there, so they add nothing unless they are
 // infinite or NaN — as with the forward transform, non-finite inputs spread further than in a
 // direct conv.
-template <int VL, int MR, int NR, bool ROWS = true>
+template <int VL, int MR, int NR, bool ROWS = true, int M = 2, int R = 3>
 struct WinogradWgrad {
   typedef typename Vec<VL>::type V;
   typedef unsigned long long Count;
-  typedef WinogradConv<VL, MR, NR, ROWS> Fwd;
-  static constexpr int XI = Fwd::XI, YR = Fwd::YR, KH = Fwd::KH;
+  typedef WinogradConv<VL, MR, NR, ROWS, M, R> Fwd;
+  typedef typename Fwd::Axis Axis;
+  static constexpr int XI = Fwd::XI, YR = Fwd::YR, KH = Fwd::KH, TW = Fwd::TW;
   // V and Ŷ of a task: lane sums once per task want many tiles (about 256 at 64 channels).
   static constexpr long long kTaskBytes = 2LL << 20;
 
@@ -647,8 +689,8 @@ struct WinogradWgrad {
   long long task_count() const { return f.task_count(); }
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
   Count s_floats() const { return static_cast<Count>(d.groups) * XI * f.cpad * f.vrows; }
-  Count dw_floats() const { return static_cast<Count>(d.Cout) * f.cinG * 3 * KH; }
-  // V, Ŷ, the staged rows (also dy's: 4·CW), S, then this thread's dw copy last.
+  Count dw_floats() const { return static_cast<Count>(d.Cout) * f.cinG * R * KH; }
+  // V, Ŷ, the staged rows (also dy's: YR·M ≤ 4 rows of CW), S, then this thread's dw copy last.
   Count scratch_floats() const { return XI * (f.vs() + ys()) + 4ULL * f.pitch() + s_floats() + dw_floats(); }
   Count scratch_ints() const { return f.scratch_ints(); }
   float* s_of(float* scratch) const { return scratch + XI * (f.vs() + ys()) + 4ULL * f.pitch(); }
@@ -678,41 +720,39 @@ struct WinogradWgrad {
                 sg + (static_cast<size_t>(xi) * f.cpad + ob) * f.vrows + cb);
   }
 
-  // dw (this thread's copy) = Gᵀ S G (1D: S G) for every (o, c) of every group.
+  // dw (this thread's copy) = Gᵀ S G (1D: Gᵀ s) for every (o, c) of every group.
   void finish(const float* sall, float* dwp) const {
     const size_t xs = static_cast<size_t>(f.cpad) * f.vrows;
     for (int g = 0; g < d.groups; g++)
       for (int o = 0; o < f.coutG; o++)
         for (int c = 0; c < f.cinG; c++) {
           const float* sp = sall + static_cast<size_t>(g) * XI * xs + static_cast<size_t>(o) * f.vrows + c;
-          float t[3][4];
-          for (int v = 0; v < 4; v++) {  // t = Gᵀ s (1D: the one row of s)
-            if constexpr (ROWS) {
+          float* out = dwp + (static_cast<size_t>(g * f.coutG + o) * f.cinG + c) * (R * KH);
+          if constexpr (ROWS) {
+            float t[3][4];
+            for (int v = 0; v < 4; v++) {  // t = Gᵀ s down each column
               const float s0 = sp[(0 + v) * xs], s1 = sp[(4 + v) * xs], s2 = sp[(8 + v) * xs], s3 = sp[(12 + v) * xs];
               t[0][v] = s0 + 0.5f * (s1 + s2);
               t[1][v] = 0.5f * (s1 - s2);
               t[2][v] = 0.5f * (s1 + s2) + s3;
-            } else {
-              t[0][v] = sp[v * xs];
             }
-          }
-          float* out = dwp + (static_cast<size_t>(g * f.coutG + o) * f.cinG + c) * (3 * KH);
-          for (int a = 0; a < KH; a++) {  // dw = t G
-            out[3 * a + 0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
-            out[3 * a + 1] = 0.5f * (t[a][1] - t[a][2]);
-            out[3 * a + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            for (int a = 0; a < KH; a++) Axis::filter_adjoint(t[a], out + 3 * a);  // dw = t G
+          } else {
+            float s[TW];
+            for (int v = 0; v < TW; v++) s[v] = sp[v * xs];
+            Axis::filter_adjoint(s, out);
           }
         }
   }
 
  private:
   // Ŷ[ξ][tile] = (A dY Aᵀ)[ξ] for output channel plane `yc`, one row chunk of `cols` tiles; tiles past
-  // the row's last (or outputs past the plane) read dy as 0. `tmp` holds 4·CW floats.
+  // the row's last (or outputs past the plane) read dy as 0. `tmp` holds 4·CW floats: output
+  // (i, j) of the chunk's tiles at (M·i + j)·CW.
   void dy_transform(const float* yc, int oh0, int k0, int cols, float* tmp, float* dst, size_t ys) const {
     const int kend = min_int(cols, f.TC - k0);
     for (int i = 0; i < YR; i++) {
-      float* e = tmp + 2 * i * f.CW;
-      float* o = e + f.CW;
+      float* e = tmp + M * i * f.CW;
       const int oh = oh0 + i * d.dH;
       int k = 0;
       if (oh < d.OH) {
@@ -720,23 +760,18 @@ struct WinogradWgrad {
         typename Fwd::Origins at = Fwd::origins_from(k0, d.dW);
         for (; k < kend; k++) {
           const int col = at.next();
-          e[k] = row[col];
-          o[k] = col + d.dW < d.OW ? row[col + d.dW] : 0.0f;
+          for (int j = 0; j < M; j++) e[j * f.CW + k] = col + j * d.dW < d.OW ? row[col + j * d.dW] : 0.0f;
         }
       }
-      for (; k < cols; k++) e[k] = o[k] = 0.0f;
+      for (; k < cols; k++)
+        for (int j = 0; j < M; j++) e[j * f.CW + k] = 0.0f;
     }
     for (int k = 0; k < cols; k += VL) {
-      V y[YR][2], c[YR][4];
+      V y[YR][M], c[YR][TW];
       for (int i = 0; i < YR; i++)
-        for (int j = 0; j < 2; j++) y[i][j] = *reinterpret_cast<const V*>(tmp + (2 * i + j) * f.CW + k);
-      for (int i = 0; i < YR; i++) {  // c = dY Aᵀ: (y0, y0 + y1, y0 − y1, −y1) along the row
-        c[i][0] = y[i][0];
-        c[i][1] = y[i][0] + y[i][1];
-        c[i][2] = y[i][0] - y[i][1];
-        c[i][3] = -y[i][1];
-      }
-      for (int w = 0; w < 4; w++) {  // Ŷ = A c: the same down the column (1D: c itself)
+        for (int j = 0; j < M; j++) y[i][j] = *reinterpret_cast<const V*>(tmp + (M * i + j) * f.CW + k);
+      for (int i = 0; i < YR; i++) Axis::output_adjoint(y[i], c[i]);  // c = dY Aᵀ along the row
+      for (int w = 0; w < TW; w++) {  // Ŷ = A c: the same down the column (1D: c itself)
         if constexpr (ROWS) {
           *reinterpret_cast<V*>(dst + (0 + w) * ys + k) = c[0][w];
           *reinterpret_cast<V*>(dst + (4 + w) * ys + k) = c[0][w] + c[1][w];
@@ -774,8 +809,8 @@ struct WinogradWgrad {
 
 // The weight gradient's tasks first, first + step, ... into S, then this share's dw copy (the
 // last dw_floats() of scratch) = Gᵀ S G. Chosen over conv-wgrad.h's wgrad_tasks by overloading.
-template <int VL, int MR, int NR, bool ROWS>
-void wgrad_tasks(const WinogradWgrad<VL, MR, NR, ROWS>& k, const float* x, const float* dy, float* scratch, int* ints, long long first,
+template <int VL, int MR, int NR, bool ROWS, int M, int R>
+void wgrad_tasks(const WinogradWgrad<VL, MR, NR, ROWS, M, R>& k, const float* x, const float* dy, float* scratch, int* ints, long long first,
                  long long step) {
   float* s = k.s_of(scratch);
   for (unsigned long long i = 0; i < k.s_floats(); i++) s[i] = 0.0f;
