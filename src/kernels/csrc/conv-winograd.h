@@ -729,12 +729,12 @@ struct WinogradWgrad {
           const float* sp = sall + static_cast<size_t>(g) * XI * xs + static_cast<size_t>(o) * f.vrows + c;
           float* out = dwp + (static_cast<size_t>(g * f.coutG + o) * f.cinG + c) * (R * KH);
           if constexpr (ROWS) {
-            float t[3][4];
-            for (int v = 0; v < 4; v++) {  // t = Gᵀ s down each column
-              const float s0 = sp[(0 + v) * xs], s1 = sp[(4 + v) * xs], s2 = sp[(8 + v) * xs], s3 = sp[(12 + v) * xs];
-              t[0][v] = s0 + 0.5f * (s1 + s2);
-              t[1][v] = 0.5f * (s1 - s2);
-              t[2][v] = 0.5f * (s1 + s2) + s3;
+            float t[3][TW];
+            for (int v = 0; v < TW; v++) {  // t = Gᵀ s down each column
+              float col[TW], r[3];
+              for (int u = 0; u < TW; u++) col[u] = sp[(TW * u + v) * xs];
+              Axis::filter_adjoint(col, r);
+              for (int a = 0; a < 3; a++) t[a][v] = r[a];
             }
             for (int a = 0; a < KH; a++) Axis::filter_adjoint(t[a], out + 3 * a);  // dw = t G
           } else {
@@ -773,10 +773,10 @@ struct WinogradWgrad {
       for (int i = 0; i < YR; i++) Axis::output_adjoint(y[i], c[i]);  // c = dY Aᵀ along the row
       for (int w = 0; w < TW; w++) {  // Ŷ = A c: the same down the column (1D: c itself)
         if constexpr (ROWS) {
-          *reinterpret_cast<V*>(dst + (0 + w) * ys + k) = c[0][w];
-          *reinterpret_cast<V*>(dst + (4 + w) * ys + k) = c[0][w] + c[1][w];
-          *reinterpret_cast<V*>(dst + (8 + w) * ys + k) = c[0][w] - c[1][w];
-          *reinterpret_cast<V*>(dst + (12 + w) * ys + k) = -c[1][w];
+          V col[M], r[TW];
+          for (int i = 0; i < M; i++) col[i] = c[i][w];
+          Axis::output_adjoint(col, r);
+          for (int u = 0; u < TW; u++) *reinterpret_cast<V*>(dst + (TW * u + w) * ys + k) = r[u];
         } else {
           *reinterpret_cast<V*>(dst + w * ys + k) = c[0][w];
         }
