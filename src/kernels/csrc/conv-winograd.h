@@ -1,5 +1,5 @@
-// Winograd F(2x2, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or F(4, 3) for
-// kernels 1 tall and 3 wide (1D convs with k3), F(3, 2) for kernels 1 tall and 2 wide (k2) — one
+// Winograd F(2x2, 3x3) or F(3x3, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or
+// F(4, 3) for kernels 1 tall and 3 wide (1D convs with k3), F(3, 2) for kernels 1 tall and 2 wide (k2) — one
 // source for every target, freestanding like conv-direct.h. The forward conv, its transposed conv
 // (the input gradient) and its weight gradient all run on it.
 //
@@ -64,9 +64,19 @@ namespace ATROUS_ISA_NS {
 // with the coefficients of F(2, 3), exact in binary:
 //
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 −1 0 1],  G = [1 0; ½ ½; ½ −½; 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1]
+//
+// F(3, 3), for F(3x3, 3x3) (points 0, ±1, 2, ∞; tools/experiments/winograd-derive.py derives the
+// matrices and measures their rounding): 5 products per 3 outputs. Its value is at dilations
+// whose periods are short: a row of 65 outputs at d12 is 12 runs of 5 or 6 outputs, which
+// F(2, 3) covers with 3 tiles of 4 products and F(3, 3) with 2 of 5, so F(3x3, 3x3) does 100
+// products per run pair where F(2x2, 3x3) does 144 (and F(4x4, 3x3), 2 tiles of 6, 144 too).
+//
+//   Bᵀ = [2 −1 −2 1 0; 0 −2 −1 1 0; 0 2 −3 1 0; 0 −1 0 1 0; 0 2 −1 −2 1]
+//   G  = [½ 0 0; −½ −½ −½; −⅙ ⅙ −⅙; ⅙ ⅓ ⅔; 0 0 1]
+//   Aᵀ = [1 1 1 1 0; 0 1 −1 2 0; 0 1 1 4 1]
 template <int M, int R, int VL>
 struct WinogradAxis {
-  static_assert((R == 3 && (M == 2 || M == 4)) || (R == 2 && M == 3), "F(2, 3), F(4, 3) and F(3, 2) only");
+  static_assert((R == 3 && (M == 2 || M == 3 || M == 4)) || (R == 2 && M == 3), "F(2, 3), F(3, 3), F(4, 3) and F(3, 2) only");
   static constexpr int TW = M + R - 1;
   // Named, not deduced: a deduced parameter type drops Vec's 4-byte alignment.
   typedef typename Vec<VL>::type T;
@@ -82,6 +92,13 @@ struct WinogradAxis {
       v[1] = b[1] + b[2];
       v[2] = b[2] - b[1];
       v[3] = b[1] - b[3];
+    } else if constexpr (M == 3) {
+      const T d31 = b[3] - b[1], d12 = b[1] - b[2];
+      v[0] = 2.0f * (b[0] - b[2]) + d31;
+      v[1] = d31 - (b[1] + b[2]);
+      v[2] = 2.0f * d12 + (b[3] - b[2]);
+      v[3] = d31;
+      v[4] = 2.0f * (b[1] - b[3]) + (b[4] - b[2]);
     } else {
       const T s12 = b[1] + b[2], s34 = b[3] + b[4];  // shared halves of rows 1-4
       const T d21 = b[4] - b[2], d31 = b[3] - b[1];
@@ -102,6 +119,11 @@ struct WinogradAxis {
     } else if constexpr (M == 2) {
       y[0] = m[0] + m[1] + m[2];
       y[1] = m[1] - m[2] - m[3];
+    } else if constexpr (M == 3) {
+      const T a = m[1] + m[2];
+      y[0] = m[0] + a + m[3];
+      y[1] = (m[1] - m[2]) + 2.0f * m[3];
+      y[2] = a + 4.0f * m[3] + m[4];
     } else {
       const T a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], e = m[3] - m[4];
       y[0] = m[0] + a + c;
@@ -122,6 +144,13 @@ struct WinogradAxis {
       c[1] = y[0] + y[1];
       c[2] = y[0] - y[1];
       c[3] = -y[1];
+    } else if constexpr (M == 3) {
+      const T e = y[0] + y[2];
+      c[0] = y[0];
+      c[1] = e + y[1];
+      c[2] = e - y[1];
+      c[3] = y[0] + 2.0f * y[1] + 4.0f * y[2];
+      c[4] = y[2];
     } else {
       const T e = y[0] + y[2], o = y[1] + y[3], e4 = y[0] + 4.0f * y[2], o2 = 2.0f * y[1] + 8.0f * y[3];
       c[0] = y[0];
@@ -132,7 +161,7 @@ struct WinogradAxis {
       c[5] = y[3];
     }
   }
-  // dw = Gᵀ s: G's transpose, for the weight gradient (TW sums in, R taps out; F(4, 3) in double)
+  // dw = Gᵀ s: G's transpose, for the weight gradient (TW sums in, R taps out; F(3, 3) and F(4, 3) in double)
   static inline void filter_adjoint(const float* s, float* dw) {
     if constexpr (R == 2) {
       dw[0] = s[0] + 0.5f * (s[1] + s[2]);
@@ -141,6 +170,11 @@ struct WinogradAxis {
       dw[0] = s[0] + 0.5f * (s[1] + s[2]);
       dw[1] = 0.5f * (s[1] - s[2]);
       dw[2] = 0.5f * (s[1] + s[2]) + s[3];
+    } else if constexpr (M == 3) {
+      const double s1 = s[1], s2 = s[2], s3 = s[3];
+      dw[0] = static_cast<float>((static_cast<double>(s[0]) - s1) / 2 + (s3 - s2) / 6);
+      dw[1] = static_cast<float>(-s1 / 2 + s2 / 6 + s3 / 3);
+      dw[2] = static_cast<float>(-s1 / 2 - s2 / 6 + 2 * s3 / 3 + s[4]);
     } else {
       const double s0 = s[0], s12 = static_cast<double>(s[1]) + s[2], d12 = static_cast<double>(s[2]) - s[1];
       const double s34 = static_cast<double>(s[3]) + s[4], d34 = static_cast<double>(s[3]) - s[4];
@@ -149,7 +183,7 @@ struct WinogradAxis {
       dw[2] = static_cast<float>(-s12 / 6 + s34 / 6 + s[5]);
     }
   }
-  // u = G g (F(4, 3) in double, rounded once: its sixths are inexact in float)
+  // u = G g (F(3, 3) and F(4, 3) in double, rounded once: their sixths are inexact in float)
   static inline void filter(const float* g, float* u) {
     if constexpr (R == 2) {
       u[0] = g[0];
@@ -161,6 +195,13 @@ struct WinogradAxis {
       u[1] = 0.5f * (g[0] + g[1] + g[2]);
       u[2] = 0.5f * (g[0] - g[1] + g[2]);
       u[3] = g[2];
+    } else if constexpr (M == 3) {
+      const double g0 = g[0], g1 = g[1], g2 = g[2];
+      u[0] = static_cast<float>(g0 / 2);
+      u[1] = static_cast<float>(-(g0 + g1 + g2) / 2);
+      u[2] = static_cast<float>((g1 - g0 - g2) / 6);
+      u[3] = static_cast<float>((g0 + 2 * g1 + 4 * g2) / 6);
+      u[4] = g[2];
     } else {
       const double g0 = g[0], g1 = g[1], g2 = g[2];
       u[0] = static_cast<float>(g0 / 4);
@@ -173,10 +214,17 @@ struct WinogradAxis {
   }
 };
 
-// ROWS: F(2x2, 3x3) over 3x3 kernels; else F(M, R) along W for kernels 1 tall and R wide (1D
-// convs, and 2D ones with 1xR kernels): the same code with the row transform left out (one input
-// row per tile row, TW transformed values, not TW²). F(4, 3) and F(3, 2) where they leave fewer
+// ROWS: F(MxM, 3x3) over 3x3 kernels (M tall and M wide tiles, the same transforms down the columns
+// as along the rows); else F(M, R) along W for kernels 1 tall and R wide (1D convs, and 2D ones
+// with 1xR kernels): the same code with the row transform left out (one input row per tile row,
+// TW transformed values, not TW²). F(3x3, 3x3), F(4, 3) and F(3, 2) where they leave fewer
 // products (handles).
+//
+// F(3x3, 3x3), timed against F(2x2, 3x3) (tools/experiments/conv-ab.sh, AVX2, one thread): aspp2d
+// 1.38x and 1.46x, the 64-channel 128x128 conv at d12 1.23x; its rounding, 4e-6 of the largest
+// output at 256 channels (tools/experiments/winograd-derive.py --compare), is 7x F(2x2, 3x3)'s.
+// Where it leaves about as many products it is no faster (the 128x128 conv at d8: 0.88 of the
+// products, 1.01x; at d2 0.96x), hence the same 85% rule as F(4, 3).
 //
 // F(4x4, 3x3) is not built: timed with this code on AVX2 (tools/experiments/conv-ab.sh), it was
 // 1.24x F(2x2, 3x3) on the 64-channel 128x128 conv at d8 but 0.91x on aspp2d (d12 on 65x65: the
@@ -185,7 +233,7 @@ struct WinogradAxis {
 // 64 channels, near the 1e-5 the conformance test allows every kernel.
 template <int VL, int MR, int NR, bool ROWS = true, int M = 2, int R = 3>
 struct WinogradConv {
-  static_assert(!ROWS || (M == 2 && R == 3), "F(2x2, 3x3) only in 2D");
+  static_assert(!ROWS || (R == 3 && (M == 2 || M == 3)), "F(2x2, 3x3) and F(3x3, 3x3) only in 2D");
   typedef typename Vec<VL>::type V;
   typedef WinogradAxis<M, R, VL> Axis;
   static constexpr int TW = Axis::TW;        // inputs of a tile along W (and H)
@@ -193,12 +241,15 @@ struct WinogradConv {
   static constexpr int KW = R;               // kernel columns
   static constexpr int UR = ROWS ? TW : 1;   // input rows of a tile
   static constexpr int YR = ROWS ? M : 1;    // output rows of a tile
-  static constexpr int XI = TW * UR;         // transformed values per tile: 16, 4 or 6
+  static constexpr int XI = TW * UR;         // transformed values per tile: 16 or 25 (2D), 4 or 6 (1D)
+  static constexpr int kStageRows = UR > 4 ? UR : 4;  // room for a tile's input rows, and the weight gradient's 4 dy rows
   // V and M of one task: 512 KiB, half this machine's L2 (1 MiB per Zen 3 core), so the
   // transformed tiles are still there when the GEMM reads them, and its products when the output
   // transform does. Measured against 384 KiB (3/4 of a 512 KiB L2) and 768 KiB on 64-channel
   // 128x128 convs: 384 splits a 64-tile row in two chunks, whose 4-vector GEMMs run as 2 + 2, and
-  // was 10-20% slower at dilations 2 and 4.
+  // was 10-20% slower at dilations 2 and 4. At many channels a task still takes one full micro-tile
+  // of columns (NR vectors) past that: aspp2d's F(3x3, 3x3) tasks hold 24 tiles, 1.2 MB, and
+  // were faster so than with 16 tiles (1.38x against F(2x2, 3x3), not 1.16x) or 48 (0.86x).
   static constexpr long long kTaskBytes = 512 * 1024;
 
   const ConvDesc& d;
@@ -223,11 +274,12 @@ struct WinogradConv {
   // Products per channel pair over the plane, counting the dropped outputs of tiles that run past
   // it: F(4, 3)'s 6 per tile of 4 are 3/4 of F(2, 3)'s 4 per 2 on long rows, but a row of
   // dilation d is cut into periods of M·d outputs, and a period left over shorter than that still
-  // costs whole tiles. F(4, 3) is taken where it leaves at most 85% of F(2, 3)'s products, F(3, 2)
+  // costs whole tiles. F(4, 3) is taken where it leaves at most 85% of F(2, 3)'s products (and
+  // F(3x3, 3x3) where it leaves at most 85% of F(2x2, 3x3)'s), F(3, 2)
   // where it leaves at most 85% of the direct kernel's 2 per output (not for a single step, say).
   static bool fewer_products(const ConvDesc& d) {
     if constexpr (R == 2) return products(d) * 20 <= 2LL * d.OH * d.OW * 17;
-    else if constexpr (M == 4) return products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17;
+    else if constexpr (M != 2) return products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17;
     else return true;
   }
   static long long products(const ConvDesc& d) {
@@ -294,9 +346,9 @@ struct WinogradConv {
   // M·CW + 2·M·dW columns (see transform_inputs); also room for the M staged copies of a row
   // (M·staged floats) and the output transform's M rows of CW per output row of a tile.
   int pitch() const { return M * CW + 2 * M * d.dW; }
-  // Scratch per concurrent caller: V, M, the staged rows (UR ≤ 4 of them, pitch() floats apart:
-  // room for 4, which the weight gradient's dy transform uses), bias.
-  Count panel_floats() const { return XI * (vs() + ms()) + 4ULL * pitch() + cpad; }
+  // Scratch per concurrent caller: V, M, the staged rows (kStageRows of them, pitch() floats apart),
+  // bias.
+  Count panel_floats() const { return XI * (vs() + ms()) + static_cast<Count>(kStageRows) * pitch() + cpad; }
   // The staged copies' source columns (phase 0, 1, ..., M − 1; −1 outside the input).
   Count scratch_ints() const { return static_cast<Count>(M) * staged; }
   Count packed_floats() const { return static_cast<Count>(d.groups) * XI * cpad * cinG; }
@@ -404,7 +456,7 @@ struct WinogradConv {
     float* v = panel;
     float* m = v + XI * vs;
     float* stage = m + XI * ms;
-    float* bpad = stage + 4 * static_cast<size_t>(pitch());
+    float* bpad = stage + kStageRows * static_cast<size_t>(pitch());
     for (int o = 0; o < cpad; o++) bpad[o] = bias && o < coutG ? bias[g * coutG + o] : 0.0f;
     transform_inputs(p, x, v, stage, ints);
 
@@ -690,10 +742,10 @@ struct WinogradWgrad {
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
   Count s_floats() const { return static_cast<Count>(d.groups) * XI * f.cpad * f.vrows; }
   Count dw_floats() const { return static_cast<Count>(d.Cout) * f.cinG * R * KH; }
-  // V, Ŷ, the staged rows (also dy's: YR·M ≤ 4 rows of CW), S, then this thread's dw copy last.
-  Count scratch_floats() const { return XI * (f.vs() + ys()) + 4ULL * f.pitch() + s_floats() + dw_floats(); }
+  // V, Ŷ, the staged rows (also dy's: YR·M rows of CW), S, then this thread's dw copy last.
+  Count scratch_floats() const { return XI * (f.vs() + ys()) + static_cast<Count>(Fwd::kStageRows) * f.pitch() + s_floats() + dw_floats(); }
   Count scratch_ints() const { return f.scratch_ints(); }
-  float* s_of(float* scratch) const { return scratch + XI * (f.vs() + ys()) + 4ULL * f.pitch(); }
+  float* s_of(float* scratch) const { return scratch + XI * (f.vs() + ys()) + static_cast<Count>(Fwd::kStageRows) * f.pitch(); }
 
   // Adds task i's tiles into S (in `scratch`, see s_of).
   void run_task(long long i, const float* x, const float* dy, float* scratch, int* ints) const {
@@ -747,7 +799,7 @@ struct WinogradWgrad {
 
  private:
   // Ŷ[ξ][tile] = (A dY Aᵀ)[ξ] for output channel plane `yc`, one row chunk of `cols` tiles; tiles past
-  // the row's last (or outputs past the plane) read dy as 0. `tmp` holds 4·CW floats: output
+  // the row's last (or outputs past the plane) read dy as 0. `tmp` holds YR·M·CW floats: output
   // (i, j) of the chunk's tiles at (M·i + j)·CW.
   void dy_transform(const float* yc, int oh0, int k0, int cols, float* tmp, float* dst, size_t ys) const {
     const int kend = min_int(cols, f.TC - k0);
