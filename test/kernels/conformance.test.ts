@@ -59,6 +59,7 @@ function stressCases(): ConvCase[] {
     c('small image 10x9, one output channel per group', 2, [3, 6, 10, 9], [2, 3, 3, 3], { padding: 1, groups: 2 }),
     c('small image 16x8 stride (2, 1) d (1, 3)', 2, [3, 5, 16, 8], [6, 5, 3, 3], { dilation: [1, 3], stride: [2, 1], padding: [1, 3] }),
     c('small volume 5x6x7 d2', 3, [3, 2, 5, 6, 7], [4, 2, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
+    c('volume 6x12x16 d2, 16 → 16: 12-row tasks sharing their input rows (copies cost more than the gaps)', 3, [1, 16, 6, 12, 16], [16, 16, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
     // Stride-1 3x3 convs (on F(2x2, 3x3) or F(3x3, 3x3), k3 1D ones on F(2, 3) or F(4, 3), k2 ones
     // on F(3, 2), whichever leaves fewer products) with enough channels run on Winograd's kernel
     // (conv-winograd.h):

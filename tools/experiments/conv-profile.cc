@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   else if (!std::strcmp(name, "tcn1d")) d = conv1d(16, 64, 64, 1024, 3, 16, 32, 0);
   else if (!std::strcmp(name, "wavenet1d")) d = conv1d(1, 64, 128, 16000, 2, 256, 256, 0);
   else if (!std::strcmp(name, "tcn-layer")) d = conv1d(32, 24, 24, 600, 8, 16, 112, 0);
+  else if (!std::strcmp(name, "conv3d")) d = ConvDesc{1, 16, 16, 1, 32, 32, 32, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 32, 32, 32};
   else {
     std::fprintf(stderr, "unknown case %s\n", name);
     return 2;

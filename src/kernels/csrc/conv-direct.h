@@ -154,15 +154,26 @@ struct DirectConv {
     return (d.OH + (d.OH + r - 1) / r - 1) / ((d.OH + r - 1) / r);
   }
   // Whether tasks of several rows beat one task per row. Cost per output row, in columns
-  // computed, plus a fixed cost per task (panel, accumulators, loops) worth about 8 columns: a
-  // row alone rounds up to whole vectors; rows end to end also compute the gaps between them.
+  // computed, plus a fixed cost per task (accumulators, loops) worth about 8 columns, plus the
+  // panel's copy: a row alone rounds up to whole vectors and copies a row per tap; rows end to
+  // end also compute the gaps between them, and copy each input row once per H phase (flat).
   // Several rows must be 1.2x cheaper: the model flatters them (measured on AVX2, 7x7 to 65x65
   // images at dilations 1 to 12), and a gap as wide as the row (high dilation on a small image)
   // wastes more than the task costs save.
+  //
+  // A copied float costs about 16 multiply-adds (conv3d, 16 → 16 channels: the panel took 33% of
+  // the time, the micro-kernel 53%), and a column of a tap KW·Cout/groups of them, so the copy
+  // counts where there are few output channels: conv3d's 32-wide rows ran 1.21x faster as 7-row
+  // tasks, which the model without it refused.
   bool rows_pay(int seg_cols) const {
     const int r = rows_for(seg_cols);
-    const double one = round_up(d.OW, VL) + 8.0;
-    const double many = (round_up((r - 1) * seg_cols + d.OW, VL) + 8.0) / r;
+    const double per_float = 16.0 / (static_cast<double>(d.KW) * coutG);  // columns a copied float costs
+    const long long reach = static_cast<long long>(d.dH) * (d.KH - 1) / d.sH;
+    const bool would_be_flat = static_cast<long long>(nphH) * (r + reach) <= static_cast<long long>(d.KH) * r;
+    const double copy_one = per_float * (round_up(min_int(d.OW, kChunk), kColBlock) + (seg_cols - d.OW) + 1);
+    const double copy_many = per_float * static_cast<double>(seg_cols) * (would_be_flat ? nphH * (r + reach) / static_cast<double>(d.KH) : r) / r;
+    const double one = round_up(d.OW, VL) + 8.0 + copy_one;
+    const double many = (round_up((r - 1) * seg_cols + d.OW, VL) + 8.0) / r + copy_many;
     return many * 1.2 <= one;
   }
 
@@ -240,11 +251,15 @@ struct DirectConv {
     // (kernel 8, dilation 128, 600 steps) pads 896 steps, and 64% of its products would multiply zeros.
     const int list_ints = 1 + 2 * d.KD * d.KH * d.KW;
     const int* cols = blk + 4 * nblk;  // per W phase: base, then the panel columns inside the input
-    int ntiles = 0;
-    for (int j0 = 0; j0 < ncols; j0 += kColBlock, ntiles++) {
-      const int j1 = min_int(j0 + kColBlock, ncols);
+    // Tiles of at most NR vectors, as even as can be: 4 vectors run as 2 + 2, not 3 + 1, whose
+    // 1-vector tile has too few accumulators to hide the multiply-add latency (conv3d's 32-column
+    // rows spent a fifth of their time there).
+    const int nvec = (ncols + VL - 1) / VL, ntiles = (nvec + NR - 1) / NR;
+    const auto first_vec = [nvec, ntiles](int t) { return static_cast<int>(static_cast<long long>(t) * nvec / ntiles); };
+    for (int t = 0; t < ntiles; t++) {
+      const int j0 = first_vec(t) * VL, j1 = min_int(first_vec(t + 1) * VL, ncols);
       const int r0 = j0 / seg, r1 = (j1 - 1) / seg;
-      int* list = lists + ntiles * list_ints;
+      int* list = lists + t * list_ints;
       int np = 0;
       for (int ti = 0; ti < ntaps; ti++) {
         if (rows > 1 && !(tap_rows[2 * ti] <= r1 && tap_rows[2 * ti + 1] > r0)) continue;
@@ -271,9 +286,10 @@ struct DirectConv {
       for (int c0 = 0; c0 < cinG; c0 += kc) {
         const int c1 = min_int(cinG, c0 + kc);
         for (int b = 0; b < blocks; b++)
-          for (int j0 = 0, t = 0; j0 < ncols; j0 += kColBlock, t++) {  // the last tile may be narrower
+          for (int t = 0; t < ntiles; t++) {
             const int* list = lists + t * list_ints;
-            if (list[0] > 0) tile_cols(src, cstride, list + 1, list[0], wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, ncols);
+            const int j0 = first_vec(t) * VL;
+            if (list[0] > 0) tile_cols(src, cstride, list + 1, list[0], wgroup, b, j0, c0, c1, acc + static_cast<size_t>(b) * MR * chunk + j0, first_vec(t + 1) - first_vec(t));
           }
       }
     }
@@ -420,13 +436,11 @@ struct DirectConv {
     return ntaps;
   }
 
-  // The last tile is only as wide as the columns left (in whole vectors): a 32-wide row with
-  // 24-column tiles would otherwise compute 48 columns, half of them thrown away.
+  // A tile of `nvec` vectors (at most NR).
   void tile_cols(const float* panel, size_t cstride, const int* list, int nprod, const float* wgroup, int b, int j0, int c0,
-                 int c1, float* acc, int ncols) const {
-    const int left = (ncols - j0 + VL - 1) / VL;
+                 int c1, float* acc, int nvec) const {
 #define ATROUS_TILE(nv) tile<(nv < NR ? nv : NR)>(panel, cstride, list, nprod, wgroup, b, j0, c0, c1, acc)
-    switch (left < NR ? left : NR) {  // NR is at most 8
+    switch (nvec < NR ? nvec : NR) {  // NR is at most 8
       case 1: return ATROUS_TILE(1);
       case 2: return ATROUS_TILE(2);
       case 3: return ATROUS_TILE(3);
