@@ -2,7 +2,10 @@
  * Timing. Every runner of a case is warmed up, then timed round-robin: a few rounds, each giving
  * every runner a block of its reps in turn. This machine is shared and noisy (the same run can take
  * 2x longer a minute later), so interleaving makes a slow spell hit every runner instead of
- * whichever one happened to be running; medians then discard the outliers.
+ * whichever one happened to be running; medians then discard the outliers. 8 rounds, not 3: each
+ * runner's block is then about 250 ms, shorter than the slow spells seen in A/B runs
+ * (tools/experiments/conv-ab.sh: the same build at 43 ms, then 53-67 ms, for tens of seconds), so
+ * more of them fall on every runner of a case alike.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Prepared } from './runner-types.js';
@@ -24,7 +27,7 @@ export interface TimingOptions {
 }
 
 export const DEFAULT_TIMING: TimingOptions = {
-  warmup: true, budgetMs: 2000, minReps: 5, maxReps: 200, rounds: 3, secondWarmupBelowMs: 1000, settleMs: 20,
+  warmup: true, budgetMs: 2000, minReps: 5, maxReps: 200, rounds: 8, secondWarmupBelowMs: 1000, settleMs: 20,
 };
 
 /** One run, timed; the output comes back for the agreement check. */
