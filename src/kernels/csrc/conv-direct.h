@@ -251,9 +251,10 @@ struct DirectConv {
     // (kernel 8, dilation 128, 600 steps) pads 896 steps, and 64% of its products would multiply zeros.
     const int list_ints = 1 + 2 * d.KD * d.KH * d.KW;
     const int* cols = blk + 4 * nblk;  // per W phase: base, then the panel columns inside the input
-    // Tiles of at most NR vectors, as even as can be: 4 vectors run as 2 + 2, not 3 + 1, whose
-    // 1-vector tile has too few accumulators to hide the multiply-add latency (conv3d's 32-column
-    // rows spent a fifth of their time there).
+    // Tiles of at most NR vectors, as even as can be: 4 vectors run as 2 + 2, not 3 + 1 — the same
+    // loads and multiply-adds, but a 1-vector tile has MR accumulator chains, fewer than it takes
+    // to cover the multiply-add latency (conv3d's 4-vector rows spent a fifth of their time in it;
+    // even tiles: conv3d and strided2d 1.04x, conv-ab.sh).
     const int nvec = (ncols + VL - 1) / VL, ntiles = (nvec + NR - 1) / NR;
     const auto first_vec = [nvec, ntiles](int t) { return static_cast<int>(static_cast<long long>(t) * nvec / ntiles); };
     for (int t = 0; t < ntiles; t++) {
