@@ -121,7 +121,6 @@ struct DirectConv {
     periodH = d.sH / gcd_int(d.dH, d.sH);
     nphH = min_int(d.KH, periodH);
     const long long reachW = static_cast<long long>(d.dW) * (d.KW - 1) / d.sW;
-    const long long reachHl = static_cast<long long>(d.dH) * (d.KH - 1) / d.sH;
     const long long row_cols = d.OW + reachW;
     if (d.OH > 1 && row_cols * 2 <= row_target && (gaps_only ? reachW * 3 <= d.OW : rows_pay(static_cast<int>(row_cols)))) {
       seg = static_cast<int>(row_cols);
@@ -129,16 +128,14 @@ struct DirectConv {
       rblocks = (d.OH + rows - 1) / rows;
       chunks = 1;
       chunk = round_up(rows * seg, VL);
-      // Shared phase blocks copy (rows + reachH) rows per H phase; per-tap blocks, rows per tap.
-      flat = static_cast<long long>(nphH) * (rows + reachHl) <= static_cast<long long>(d.KH) * rows;
-      reachH = flat ? static_cast<int>(reachHl) : 0;
+      flat = shares_rows(rows);
+      reachH = flat ? static_cast<int>(reach_rows()) : 0;
       // The last tile reads up to VL − 1 columns past the last row's reach.
       area = (rows + reachH) * seg + VL;
     } else {
       rows = 1;
       rblocks = d.OH;
-      const int c = d.OW < kChunk ? d.OW : kChunk;
-      chunk = round_up(c, kColBlock);
+      chunk = row_chunk();
       chunks = (d.OW + chunk - 1) / chunk;
       seg = chunk + static_cast<int>(reachW) + 1;
       flat = false;
@@ -146,6 +143,14 @@ struct DirectConv {
       area = seg;
     }
   }
+
+  // Output columns per task with one row per task: a chunk of the row in whole tiles.
+  int row_chunk() const { return round_up(min_int(d.OW, kChunk), kColBlock); }
+  // Input rows below a task's rows that its taps read, along H (in stride steps).
+  long long reach_rows() const { return static_cast<long long>(d.dH) * (d.KH - 1) / d.sH; }
+  // Whether tasks of r rows share one panel block per (kd, H phase): those copy r + reach rows
+  // per phase, per-tap blocks r rows per tap.
+  bool shares_rows(int r) const { return static_cast<long long>(nphH) * (r + reach_rows()) <= static_cast<long long>(d.KH) * r; }
 
   // Rows per task for short rows of `seg` panel columns: about row_target columns, and the same
   // rows in every task of a plane, give or take one.
@@ -168,10 +173,9 @@ struct DirectConv {
   bool rows_pay(int seg_cols) const {
     const int r = rows_for(seg_cols);
     const double per_float = 16.0 / (static_cast<double>(d.KW) * coutG);  // columns a copied float costs
-    const long long reach = static_cast<long long>(d.dH) * (d.KH - 1) / d.sH;
-    const bool would_be_flat = static_cast<long long>(nphH) * (r + reach) <= static_cast<long long>(d.KH) * r;
-    const double copy_one = per_float * (round_up(min_int(d.OW, kChunk), kColBlock) + (seg_cols - d.OW) + 1);
-    const double copy_many = per_float * static_cast<double>(seg_cols) * (would_be_flat ? nphH * (r + reach) / static_cast<double>(d.KH) : r) / r;
+    const double copy_one = per_float * (row_chunk() + (seg_cols - d.OW) + 1);  // the one-row seg
+    const double rows_copied = shares_rows(r) ? nphH * (r + reach_rows()) / static_cast<double>(d.KH) : r;  // per tap
+    const double copy_many = per_float * static_cast<double>(seg_cols) * rows_copied / r;
     const double one = round_up(d.OW, VL) + 8.0 + copy_one;
     const double many = (round_up((r - 1) * seg_cols + d.OW, VL) + 8.0) / r + copy_many;
     return many * 1.2 <= one;

@@ -33,7 +33,7 @@
 // the transforms then load whole vectors. A task is a block of tile rows × a chunk of tile columns of one
 // (n, group); its memory is O(tiles per task · channels), never O(H·W):
 //
-//   packed U:  [group][ξ = 0..15 (1D: 0..3, or 0..5 for F(4, 3))][co block][c][MR]   zero beyond Cout/groups
+//   packed U:  [group][ξ < XI: 16 or 25 (1D: 4 or 6)][co block][c][MR]   zero beyond Cout/groups
 //   V:         [ξ][c][tile]          tile = row in the task · (chunk width) + column in the chunk
 //   M:         [ξ][co][tile]         M[ξ] = U[ξ] · V[ξ], the micro-kernel's MR x NR·VL blocks
 #pragma once
@@ -710,18 +710,19 @@ struct WinogradConv {
 // The weight gradient of a conv WinogradConv handles, by the same transform. Y = Aᵀ [U ⊙ V] A is
 // linear in U = G g Gᵀ, so over all tiles and batch items
 //
-//   dw[o, c] = Gᵀ [ Σ_tiles (A dY A ᵀ)[o] ⊙ V[c] ] G        dY: the tile's 2x2 of dy (zero past the plane)
+//   dw[o, c] = Gᵀ [ Σ_tiles (A dY A ᵀ)[o] ⊙ V[c] ] G        dY: the tile's MxM of dy (zero past the plane)
 //
-// — 16 matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles (1D: TW of them, Ŷ = A dY from a
-// tile's M outputs, dw = Gᵀ S), then one small transform per (o, c). A task transforms its tiles'
-// inputs exactly as the forward conv does, and dy's blocks into Ŷ[ξ][o][tile]; the products run
-// MR rows of Ŷ × NR rows of V with vector accumulators along the tiles, lane-summed once per
-// task, so tasks take many tiles. Each part of the tasks (the caller splits them into a fixed
-// number) sums into its own S, then writes Gᵀ S G as its dw copy: the transform is linear, so the
-// caller's sum of the copies in part order is the weight gradient, the same bits at any thread
-// count. F(4, 3) and F(3, 2) timed against
-// what ran before them (F(2, 3), and the direct weight-gradient kernels for k2), conv-ab.sh, one
-// thread: tcn1d 1.13x, bytenet1d 1.19x, wavenet1d 1.27x, a 48 → 96-channel k2 layer 1.33x.
+// — XI matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles (16 for F(2x2, 3x3), 25 for
+// F(3x3, 3x3); 1D: TW of them, Ŷ = A dY from a tile's M outputs, dw = Gᵀ S), then one small
+// transform per (o, c). A task transforms its tiles' inputs exactly as the forward conv does, and
+// dy's blocks into Ŷ[ξ][o][tile]; the products run MR rows of Ŷ × NR rows of V with vector
+// accumulators along the tiles, lane-summed once per task, so tasks take many tiles. Each part of
+// the tasks (the caller splits them into a fixed number) sums into its own S, then writes Gᵀ S G
+// as its dw copy: the transform is linear, so the caller's sum of the copies in part order is the
+// weight gradient, the same bits at any thread count. Timed against what ran before them
+// (conv-ab.sh, one thread): F(4, 3) and F(3, 2) against F(2, 3) and the direct weight-gradient
+// kernels for k2, tcn1d 1.13x, bytenet1d 1.19x, wavenet1d 1.27x, a 48 → 96-channel k2 layer
+// 1.33x; F(3x3, 3x3) against F(2x2, 3x3), aspp2d 1.06x, a 64-channel 128x128 layer at d12 1.10x.
 //
 // Inputs that no output reads can still enter a tile's V (a tile's outputs past the plane are
 // dropped, their inputs are not): they meet Ŷ = 0 there, so they add nothing unless they are
