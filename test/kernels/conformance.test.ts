@@ -91,6 +91,13 @@ function stressCases(): ConvCase[] {
     c('Winograd 1D F(3, 2): k2 d5, groups 2', 1, [1, 96, 203], [96, 48, 2], { dilation: [5], padding: [[5, 2]], groups: 2 }),
     c('Winograd 1x3 kernel in 2D, d (1, 8)', 2, [1, 48, 5, 70], [48, 48, 1, 3], { dilation: [1, 8], padding: [[1, 0], [8, 8]] }),
     c('Winograd: one output row, no bias', 2, [1, 48, 3, 40], [48, 48, 3, 3], { dilation: [1, 2], bias: false }),
+    // Strides that divide the dilations (WinogradSubsampled in conv-winograd.h): Winograd on every
+    // s-th input row and column, from the first one the padding lets a tap read.
+    c('Winograd subsampled: stride 2 d2 pad 2 (strided2d), 32 → 40, odd 29x31, two batch items', 2, [2, 32, 29, 31], [40, 32, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 2 }),
+    c('Winograd subsampled: stride 2 d2 pad 1 (the odd rows and columns), 40 → 36', 2, [1, 40, 26, 27], [36, 40, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 1 }),
+    c('Winograd subsampled: stride 3 d6 same on 40x41 (first columns 0 and 1), 36 → 36', 2, [1, 36, 40, 41], [36, 36, 3, 3], { dilation: [6, 6], stride: [3, 3], padding: 'same' }),
+    c('Winograd subsampled: stride (2, 1), d (4, 3), uneven pads', 2, [1, 32, 30, 37], [48, 32, 3, 3], { dilation: [4, 3], stride: [2, 1], padding: [[3, 1], [2, 4]] }),
+    c('Winograd subsampled: stride 2 d16 (whole vectors of tiles, still gathered)', 2, [1, 32, 40, 90], [32, 32, 3, 3], { dilation: [16, 16], stride: [2, 2], padding: 16 }),
     // Weight gradients with stride 1 along W and long rows read x and dy in place (conv-wgrad-rows.h):
     // tasks of several rows (crossing batch items), chunks of a row, partial blocks, groups, taps
     // that read only padding, rows along D and H that a tap skips.

@@ -27,6 +27,9 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
     // One step (streaming): a tile of F(3, 2) costs 4 products for the 2 the direct kernel does.
     assert.equal(addon!.algorithm(isa, desc('t', 1, [1, 64, 1], [128, 64, 2], null, { dilation: 256, padding: 'causal' }), false), 'direct');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { stride: 2, padding: 1 }), false), 'direct');
+    // strided2d: stride 2 divides dilation 2, so it is a stride-1 conv on the even rows and columns.
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 32, 112, 112], [64, 32, 3, 3], null, { stride: 2, dilation: 2, padding: 2 }), false), 'winograd-f33');
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 112, 112], [16, 16, 3, 3], null, { stride: 2, dilation: 2, padding: 2 }), false), 'direct', 'too few channels');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 32, 32], [16, 16, 3, 3], null, { padding: 1 }), false), 'direct', 'too few channels');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 8, 32, 32], [8, 1, 3, 3], null, { groups: 8, padding: 1 }), false), 'depthwise');
     // Dilations near 2^30 (valid plans, 32-bit descriptors) stay on the direct kernel.

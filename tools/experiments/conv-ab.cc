@@ -103,6 +103,10 @@ int main(int argc, char** argv) {
     d = ConvDesc{1, ch, 2 * ch, 1, 1, 1, 8000, 1, 1, 2, 1, 1, 1, 1, 1, dil, 0, 0, dil, 1, 1, 8000};
   }
   else if (!std::strcmp(name, "aspp2d")) d = conv2d(1, 256, 256, 65, 65, 12);
+  else if (std::sscanf(name, "strided2d-c%dx%d", &ch, &dil) == 2 && ch > 0 && dil > 0) {
+    // strided2d's geometry (112x112, 3x3, stride 2, dilation 2, padding 2) at ch → dil channels.
+    d = ConvDesc{1, ch, dil, 1, 1, 112, 112, 1, 3, 3, 1, 2, 2, 1, 2, 2, 0, 2, 2, 1, 56, 56};
+  }
   else if (!std::strcmp(name, "strided2d-sub")) d = conv2d(1, 32, 64, 56, 56, 1);  // strided2d on x[::2, ::2]
   else if (!std::strcmp(name, "wavenet1d")) d = ConvDesc{1, 64, 128, 1, 1, 1, 16000, 1, 1, 2, 1, 1, 1, 1, 1, 256, 0, 0, 256, 1, 1, 16000};
   else if (!std::strcmp(name, "strided2d")) d = ConvDesc{1, 32, 64, 1, 1, 112, 112, 1, 3, 3, 1, 2, 2, 1, 2, 2, 0, 2, 2, 1, 56, 56};
@@ -112,7 +116,7 @@ int main(int argc, char** argv) {
   else if (!std::strcmp(name, "bytenet1d")) d = ConvDesc{8, 256, 256, 1, 1, 1, 512, 1, 1, 3, 1, 1, 1, 1, 1, 8, 0, 0, 8, 1, 1, 512};
   else if (!std::strcmp(name, "depthwise2d")) d = ConvDesc{1, 256, 256, 256, 1, 65, 65, 1, 3, 3, 1, 1, 1, 1, 6, 6, 0, 6, 6, 1, 65, 65};
   else {
-    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, k2-c<channels>-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, depthwise2d, wavenet1d, strided2d, conv3d\n");
+    std::fprintf(stderr, "cases: [wgrad:]context2d-d<dilation>, tcn-layer-d<dilation>, k2-c<channels>-d<dilation>, aspp2d, digits-layer, tcn1d, bytenet1d, depthwise2d, wavenet1d, strided2d, strided2d-c<Cin>x<Cout>, conv3d\n");
     return 2;
   }
   if (wgrad) return time_wgrad(name, d, reps);

@@ -17,7 +17,8 @@ namespace ATROUS_ISA_NS {
 // What ConvKernel.algorithm reports (src/kernels/conv-kernel.ts).
 enum Algorithm { kDirect = 0, kDepthwise = 1, kWinograd = 2, kWinogradF43 = 3, kWinogradF32 = 4, kWinogradF33 = 5 };
 
-// Forward: Winograd where it pays, then plain depthwise, then by channels per group — one output
+// Forward: Winograd where it pays (stride 1, or strides that divide the dilations, run on the
+// subsampled input grid), then plain depthwise, then by channels per group — one output
 // channel per group gets the single-channel tile that is wide along the columns, since a tall one
 // would multiply zero weights.
 template <typename K, typename F>
@@ -27,6 +28,8 @@ void with_forward(const ConvDesc& d, F f) {
   else if (K::Winograd1x4::handles(d)) f(typename K::Winograd1x4(d), kWinogradF43);
   else if (K::Winograd1::handles(d)) f(typename K::Winograd1(d), kWinograd);
   else if (K::Winograd1k2::handles(d)) f(typename K::Winograd1k2(d), kWinogradF32);
+  else if (WinogradSubsampled<typename K::Winograd3x3>::handles(d)) f(WinogradSubsampled<typename K::Winograd3x3>(d), kWinogradF33);
+  else if (WinogradSubsampled<typename K::Winograd>::handles(d)) f(WinogradSubsampled<typename K::Winograd>(d), kWinograd);
   else if (K::Depthwise::handles(d)) f(typename K::Depthwise(d), kDepthwise);
   else if (d.Cout / d.groups == 1) f(typename K::Wide(d), kDirect);
   else f(typename K::Tall(d), kDirect);

@@ -8,7 +8,9 @@
 // Algorithms for Convolutional Neural Networks", 2016) computes a 2x2 block of outputs from a
 // 4x4 block of inputs with 16 products per channel pair instead of 36: 2.25x fewer, and the 16
 // products are 16 independent matrix products over the channels, which run as a plain GEMM
-// (contiguous operands, no gather list).
+// (contiguous operands, no gather list). A strided conv whose strides divide its dilations is a
+// stride-1 conv on every s-th input row and column (WinogradSubsampled, at the end), so the forward
+// conv runs here too.
 //
 // Dilation costs nothing: outputs oh ≡ a (mod dH) only read inputs ≡ a − pH (mod dH), so each
 // residue is an undilated conv on a subsampled grid. A tile is the outputs (oh0 + i·dH,
@@ -231,6 +233,18 @@ struct WinogradAxis {
 // 4·12-output tile period leaves as many products as F(2x2, 3x3)'s, the tiles past the plane
 // being dropped), and its outputs differed from F(2x2, 3x3)'s by 9e-6 of the largest output at
 // 64 channels, near the 1e-5 the conformance test allows every kernel.
+// Where a WinogradConv reads its input: input (ih, iw) of the stride-1 conv it computes is
+// x[rH + ih·sH][rW + iw·sW] of a channel plane `plane` floats long with rows `pitch` apart. For a
+// stride-1 conv that is the plane as it is; WinogradSubsampled (below) reads every sH-th row and
+// sW-th column of a strided one.
+struct InputGrid {
+  size_t plane;
+  int pitch, sH, sW, rH, rW;
+  static InputGrid of(const ConvDesc& d) { return {static_cast<size_t>(d.H) * d.W, d.W, 1, 1, 0, 0}; }
+  size_t row(int ih) const { return static_cast<size_t>(rH + ih * sH) * pitch; }
+  int col(int iw) const { return rW + iw * sW; }
+};
+
 template <int VL, int MR, int NR, bool ROWS = true, int M = 2, int R = 3>
 struct WinogradConv {
   static_assert(!ROWS || (R == 3 && (M == 2 || M == 3)), "F(2x2, 3x3) and F(3x3, 3x3) only in 2D");
@@ -253,6 +267,7 @@ struct WinogradConv {
   static constexpr long long kTaskBytes = 512 * 1024;
 
   const ConvDesc& d;
+  InputGrid grid;      // where x's inputs are (the conv's own plane unless subsampled)
   int cinG, coutG, blocks, cpad;  // cpad = blocks · MR output channels, the padded ones zero
   int TR, TC;          // tile rows and columns of an output plane
   int CW, chunks;      // tile columns per task (whole vectors) and chunks per tile row
@@ -267,9 +282,10 @@ struct WinogradConv {
   // which the 32-bit bounds of the descriptor (src/kernels/conv-desc.ts) cover for dilations near
   // 2^30.
   static constexpr int kMaxDilation = 4096;
-  static bool handles(const ConvDesc& d) {
+  static bool handles(const ConvDesc& d, int pays_factor = kPaysFactor) {
     return d.KD == 1 && d.D == 1 && d.OD == 1 && d.KH == KH && d.KW == R && d.sD == 1 && d.sH == 1 && d.sW == 1 &&
-           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups) && fewer_products(d);
+           d.dH <= kMaxDilation && d.dW <= kMaxDilation && pays(d.Cin / d.groups, d.Cout / d.groups, pays_factor) &&
+           fewer_products(d);
   }
   // Products per channel pair over the plane, counting the dropped outputs of tiles that run past
   // it: F(4, 3)'s 6 per tile of 4 are 3/4 of F(2, 3)'s 4 per 2 on long rows, but a row of
@@ -287,7 +303,8 @@ struct WinogradConv {
   }
   // The GEMMs grow with cin·cout, the transforms with cin + cout. Measured on AVX2 against the
   // direct kernel: 64 → 64 channels 1.5-1.7x faster, 32 → 32 level, 16 → 16 and 16 → 24 slower.
-  static bool pays(long long cin, long long cout) { return cin * cout >= 24 * (cin + cout); }
+  static constexpr int kPaysFactor = 24;
+  static bool pays(long long cin, long long cout, int factor) { return cin * cout >= factor * (cin + cout); }
 
   // Tile origins along an axis of `out` outputs at dilation `dil`: the positions p with
   // ⌊p / dil⌋ a multiple of M.
@@ -311,7 +328,9 @@ struct WinogradConv {
 
   // `task_bytes` and `vrow_multiple` are for the weight gradient (WinogradWgrad below), whose
   // tasks reduce over their tiles and so want many more of them.
-  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1) : d(desc) {
+  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1)
+      : WinogradConv(desc, InputGrid::of(desc), task_bytes, vrow_multiple) {}
+  WinogradConv(const ConvDesc& desc, const InputGrid& in, long long task_bytes = kTaskBytes, int vrow_multiple = 1) : d(desc), grid(in) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
     blocks = (coutG + MR - 1) / MR;
@@ -416,19 +435,19 @@ struct WinogradConv {
       const int col = origin(k0 + k, d.dW) - d.pW;
       for (int j = 0; j < M; j++) {
         const int cj = col + j * d.dW;
-        cmap[j * staged + k] = cj >= 0 && cj < d.W ? cj : -1;
+        cmap[j * staged + k] = cj >= 0 && cj < d.W ? grid.col(cj) : -1;
       }
     }
-    const float* xg = x + (static_cast<size_t>(p.n) * d.Cin + static_cast<size_t>(p.g) * cinG) * d.H * d.W;
+    const float* xg = x + (static_cast<size_t>(p.n) * d.Cin + static_cast<size_t>(p.g) * cinG) * grid.plane;
     // With dW a multiple of VL, every vector of tiles has consecutive origins (k0 and the vectors
     // are VL-aligned within a period), so the transform reads each input row where it lies,
     // copied once with its padding: columns [origin(k0) − pW, + span).
-    const bool contiguous = d.dW % VL == 0;
+    const bool contiguous = d.dW % VL == 0 && grid.sW == 1;
     const int cbase = origin(k0, d.dW), span = origin(k0 + CW - 1, d.dW) - cbase + (TW - 1) * d.dW + 1;
     for (int rr = 0; rr < p.rows; rr++) {
       const int oh0 = row_origin(p.r0 + rr);
       for (int c = 0; c < cinG; c++) {
-        const float* xc = xg + static_cast<size_t>(c) * d.H * d.W;
+        const float* xc = xg + static_cast<size_t>(c) * grid.plane;
         float* dst = v + static_cast<size_t>(c) * T + rr * p.cols;
         for (int u = 0; u < UR; u++) {
           const int ih = oh0 + u * d.dH - d.pH;
@@ -438,7 +457,7 @@ struct WinogradConv {
           } else if (ih < 0 || ih >= d.H) {
             for (int j = 0; j < span; j++) row[j] = 0.0f;
           } else {
-            copy_clipped(xc + static_cast<size_t>(ih) * d.W, cbase - d.pW, span, row);
+            copy_clipped(xc + grid.row(ih), cbase - d.pW, span, row);
           }
         }
         if (contiguous) input_transform<true>(stage, k0, p.cols, cbase, dst, vs);
@@ -481,13 +500,18 @@ struct WinogradConv {
   // Phase j's staged copy e + j·staged: e_j[k] = x[ih, origin(k0 + k) + j·dW − pW] for k < staged,
   // zero outside the input. Tiles of one dilation period have consecutive origins, so at
   // dilations of a vector or more each period is M contiguous copies; below that, the copies
-  // would be a few floats each, and a gather through the task's column map (cmap) is cheaper.
+  // would be a few floats each, and a gather through the task's column map (cmap) is cheaper; so
+  // is a subsampled row (grid.sW > 1), whose columns are not consecutive in x.
   void stage_row(const float* xc, int ih, int k0, const int* cmap, float* e) const {
     if (ih < 0 || ih >= d.H) {
       for (int k = 0; k < M * staged; k++) e[k] = 0.0f;
       return;
     }
-    const float* row = xc + static_cast<size_t>(ih) * d.W;
+    const float* row = xc + grid.row(ih);
+    if (grid.sW != 1) {
+      for (int k = 0; k < M * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
+      return;
+    }
     if (d.dW == 1) {  // e_j = the columns ≡ j (mod M) from M·k0 − pW: checked only at the ends
       const int base = M * k0 - d.pW;
       const int lo = clamp_int((M - 1 - base) / M, 0, staged), hi = clamp_int((d.W - base) / M, lo, staged);
@@ -909,6 +933,52 @@ struct WinogradTransposed {
   }
   void run_task(int i, const float* dy, const float* wpack, const float* bias, float* dx, float* panel, int* ints) const {
     k.run_task(i, dy, wpack, bias, dx, panel, ints);
+  }
+};
+
+// A conv whose strides divide its dilations (strided2d: stride 2, dilation 2) reads only the
+// inputs ih ≡ −pH (mod sH) and iw ≡ −pW (mod sW): output oh reads oh·sH − pH + kh·dH. On that
+// subsampled grid it is a stride-1 conv at dilation d / s with the same outputs, padding
+// ⌈p / s⌉ before, so the Winograd kernel K runs it, reading x through the grid (no copy).
+template <typename K>
+struct WinogradSubsampled {
+  ConvDesc sd;  // the stride-1 conv on the grid; declared before k, which keeps a reference to it
+  K k;
+
+  static int first(int p, int s) { return ((-p) % s + s) % s; }  // the first input an output reads, mod s
+  static int grid_size(int n, int s, int r) { return n > r ? static_cast<int>((static_cast<long long>(n) - r + s - 1) / s) : 0; }
+  static ConvDesc sub_of(const ConvDesc& d) {
+    ConvDesc s = d;
+    const int rH = first(d.pH, d.sH), rW = first(d.pW, d.sW);
+    s.H = grid_size(d.H, d.sH, rH), s.W = grid_size(d.W, d.sW, rW);
+    s.pH = static_cast<int>((static_cast<long long>(d.pH) + rH) / d.sH), s.pW = static_cast<int>((static_cast<long long>(d.pW) + rW) / d.sW);
+    s.dH = d.dH / d.sH, s.dW = d.dW / d.sW;
+    s.sH = s.sW = 1;
+    return s;
+  }
+  static InputGrid grid_of(const ConvDesc& d) {
+    return {static_cast<size_t>(d.H) * d.W, d.W, d.sH, d.sW, first(d.pH, d.sH), first(d.pW, d.sW)};
+  }
+  static bool handles(const ConvDesc& d) {
+    if (d.KD != 1 || d.D != 1 || d.OD != 1 || d.sD != 1 || (d.sH == 1 && d.sW == 1) || d.dH % d.sH != 0 || d.dW % d.sW != 0) return false;
+    const ConvDesc s = sub_of(d);
+    return s.H > 0 && s.W > 0 && K::handles(s, kPaysFactor);
+  }
+  // Fewer channels pay here than at stride 1: the direct kernel runs strided convs slower. Measured
+  // on strided2d's geometry (AVX2, one thread, against the direct kernel): 128 → 128 channels
+  // 1.99x, 64 → 64 1.54x, 32 → 64 1.44x, 32 → 32 1.34x, 24 → 24 1.04x, 16 → 32 1.03-1.06x,
+  // 16 → 16 0.72x.
+  static constexpr int kPaysFactor = 16;
+  explicit WinogradSubsampled(const ConvDesc& desc) : sd(sub_of(desc)), k(sd, grid_of(desc)) {}
+
+  typedef unsigned long long Count;
+  long long task_count() const { return k.task_count(); }
+  Count panel_floats() const { return k.panel_floats(); }
+  Count scratch_ints() const { return k.scratch_ints(); }
+  Count packed_floats() const { return k.packed_floats(); }
+  void pack_weights(const float* w, float* wpack) const { k.pack_weights(w, wpack); }
+  void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
+    k.run_task(i, x, wpack, bias, y, panel, ints);
   }
 };
 
