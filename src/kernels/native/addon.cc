@@ -22,6 +22,7 @@
 
 #include "../csrc/conv-isa.h"
 #include "napi-args.h"
+#include "pack-cache.h"
 #include "threads.h"
 
 namespace atrous {
@@ -165,23 +166,6 @@ namespace {
 
 using atrous::run_threads;
 
-// Packs the weights, then runs the tasks on `threads` threads (the caller's included), each with
-// its own slice of scratch, taking task indices from one shared counter. Transposed: the
-// transposed conv of d, from x = its dy to y = its dx.
-void run_conv(const Isa& isa, const ConvDesc& d, const ConvSizes& z, const float* x, const float* w, const float* b,
-              float* y, int threads, bool transposed) {
-  const int nthreads = threads < z.tasks ? threads : static_cast<int>(z.tasks);
-  thread_local std::vector<float> fscratch;
-  thread_local std::vector<int> iscratch;
-  float* wpack = reuse(fscratch, z.packed + z.panel * nthreads);
-  int* ints = reuse(iscratch, z.ints * nthreads);
-  (transposed ? isa.t_pack : isa.pack)(d, w, wpack);
-  const auto run = transposed ? isa.t_run : isa.run;
-  int next = 0;
-  auto worker = [&](int t) { run(d, x, wpack, b, y, wpack + z.packed + z.panel * t, ints + z.ints * t, &next); };
-  run_threads(nthreads < 1 ? 1 : nthreads, worker);
-}
-
 using atrous::typed;
 
 napi_value throw_error(napi_env env, const std::string& msg) { return atrous::fail(env, msg.c_str()); }
@@ -245,11 +229,38 @@ struct ConvCall {
   ConvSizes sizes{};
   const float* x = nullptr;
   const float* w = nullptr;
+  size_t wn = 0;  // weights
   const float* b = nullptr;
   float* y = nullptr;
   int threads = 1;
   bool transposed = false;
 };
+
+atrous::PackCache& pack_cache() {
+  static atrous::PackCache* cache = new atrous::PackCache();  // never deleted: calls may run at exit
+  return *cache;
+}
+
+// Packs the weights (or finds them packed), then runs the tasks on `threads` threads (the
+// caller's included), each with its own panel, taking task indices from one shared counter.
+// Transposed: the transposed conv of d, from x = its dy to y = its dx.
+void run_conv(const ConvCall& c) {
+  const Isa& isa = *c.isa;
+  const ConvDesc& d = c.d;
+  const ConvSizes& z = c.sizes;
+  const int nthreads = c.threads < z.tasks ? c.threads : static_cast<int>(z.tasks);
+  const std::shared_ptr<const atrous::PackedWeights> packed =
+      pack_cache().get(&isa, c.transposed, d, c.w, c.wn, z.packed, c.transposed ? isa.t_pack : isa.pack);
+  thread_local std::vector<float> fscratch;
+  thread_local std::vector<int> iscratch;
+  float* panels = reuse(fscratch, z.panel * nthreads);
+  int* ints = reuse(iscratch, z.ints * nthreads);
+  const auto run = c.transposed ? isa.t_run : isa.run;
+  const float* wpack = packed->packed.data();
+  int next = 0;
+  auto worker = [&](int t) { run(d, c.x, wpack, c.b, c.y, panels + z.panel * t, ints + z.ints * t, &next); };
+  run_threads(nthreads < 1 ? 1 : nthreads, worker);
+}
 
 // Parses (isa, desc, x, w, bias|null, y, threads) and checks every size against the descriptor.
 // For call->transposed, desc is the forward conv whose transposed conv runs: x is [N, Cout, O…]
@@ -308,7 +319,7 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
                          " GiB of scratch or " + std::to_string(z.tasks) + " tasks, more than the native kernels allow");
     return false;
   }
-  call->x = x, call->w = w, call->b = b, call->y = y, call->threads = threads;
+  call->x = x, call->w = w, call->wn = wl, call->b = b, call->y = y, call->threads = threads;
   for (int i = 0; i < 4; i++) keep[i] = argv[i == 3 ? 5 : 2 + i];  // x, w, bias, y stay alive
   return true;
 }
@@ -317,7 +328,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   ConvCall call;
   napi_value keep[4];
   if (!parse_conv(env, info, &call, keep)) return nullptr;
-  run_conv(*call.isa, call.d, call.sizes, call.x, call.w, call.b, call.y, call.threads, false);
+  run_conv(call);
   return nullptr;
 }
 
@@ -328,7 +339,7 @@ napi_value ConvTranspose(napi_env env, napi_callback_info info) {
   call.transposed = true;
   napi_value keep[4];
   if (!parse_conv(env, info, &call, keep)) return nullptr;
-  run_conv(*call.isa, call.d, call.sizes, call.x, call.w, call.b, call.y, call.threads, true);
+  run_conv(call);
   return nullptr;
 }
 
@@ -356,7 +367,7 @@ napi_value ConvAsync(napi_env env, napi_callback_info info) {
       env, nullptr, name,
       [](napi_env, void* data) {
         auto* j = static_cast<AsyncConv*>(data);
-        run_conv(*j->call.isa, j->call.d, j->call.sizes, j->call.x, j->call.w, j->call.b, j->call.y, j->call.threads, false);
+        run_conv(j->call);
       },
       [](napi_env env, napi_status, void* data) {
         auto* j = static_cast<AsyncConv*>(data);
@@ -482,8 +493,9 @@ const Isa* query_args(napi_env env, napi_callback_info info, ConvDesc* d, napi_v
 }
 bool bad_groups(const ConvDesc& d) { return d.groups < 1 || d.Cin % d.groups || d.Cout % d.groups; }
 
-// Bytes of scratch a call with this descriptor and thread count allocates (packed weights plus
-// each thread's panel and ints), without running it: for the benchmark's memory column.
+// Bytes a call with this descriptor and thread count holds, without running it (for the
+// benchmark's memory column): the packed weights and the copy of the weights they were packed from
+// (both kept between calls: pack-cache.h), and each thread's panel and ints.
 napi_value Scratch(napi_env env, napi_callback_info info) {
   ConvDesc d;
   napi_value third;
@@ -496,7 +508,8 @@ napi_value Scratch(napi_env env, napi_callback_info info) {
   const ConvSizes z = isa->sizes(d);
   const long long nthreads = threads < z.tasks ? threads : z.tasks;
   napi_value out;
-  CHECK_NAPI(napi_create_double(env, 4.0 * (double(z.packed) + double(z.panel + z.ints) * double(nthreads)), &out));
+  const double weights = double(d.Cout) * (d.Cin / d.groups) * d.KD * d.KH * d.KW;
+  CHECK_NAPI(napi_create_double(env, 4.0 * (double(z.packed) + weights + double(z.panel + z.ints) * double(nthreads)), &out));
   return out;
 }
 
