@@ -508,24 +508,9 @@ struct WinogradConv {
       return;
     }
     const float* row = xc + grid.row(ih);
+    if (d.dW == 1) return grid.sW == 1 ? stage_unit<1>(row, k0, e) : stage_unit<0>(row + grid.rW, k0, e);
     if (grid.sW != 1) {
       for (int k = 0; k < M * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
-      return;
-    }
-    if (d.dW == 1) {  // e_j = the columns ≡ j (mod M) from M·k0 − pW: checked only at the ends
-      const int base = M * k0 - d.pW;
-      const int lo = clamp_int((M - 1 - base) / M, 0, staged), hi = clamp_int((d.W - base) / M, lo, staged);
-      const auto checked = [&](int k) {
-        for (int j = 0; j < M; j++) {
-          const int c = base + M * k + j;
-          e[j * staged + k] = c >= 0 && c < d.W ? row[c] : 0.0f;
-        }
-      };
-      int k = 0;
-      for (; k < lo; k++) checked(k);
-      for (; k < hi; k++)
-        for (int j = 0; j < M; j++) e[j * staged + k] = row[base + M * k + j];
-      for (; k < staged; k++) checked(k);
       return;
     }
     if (d.dW == 2 && VL % 2 == 0) return stage_periods<2>(row, k0, e);
@@ -540,6 +525,25 @@ struct WinogradConv {
       for (int j = 0; j < M; j++) copy_clipped(row, col + j * d.dW, len, e + j * staged + k);
       k += len;
     }
+  }
+  // stage_row for dW = 1: e_j = the columns ≡ j (mod M) from M·k0 − pW, checked only at the ends.
+  // Column c is row[c·S], or row[c·grid.sW] for S = 0 (a subsampled row, row at column rW).
+  template <int S>
+  void stage_unit(const float* row, int k0, float* e) const {
+    const int step = S ? S : grid.sW;
+    const int base = M * k0 - d.pW;
+    const int lo = clamp_int((M - 1 - base) / M, 0, staged), hi = clamp_int((d.W - base) / M, lo, staged);
+    const auto checked = [&](int k) {
+      for (int j = 0; j < M; j++) {
+        const int c = base + M * k + j;
+        e[j * staged + k] = c >= 0 && c < d.W ? row[static_cast<size_t>(c) * step] : 0.0f;
+      }
+    };
+    int k = 0;
+    for (; k < lo; k++) checked(k);
+    for (; k < hi; k++)
+      for (int j = 0; j < M; j++) e[j * staged + k] = row[static_cast<size_t>(base + M * k + j) * step];
+    for (; k < staged; k++) checked(k);
   }
   // stage_row for dW = P, a divisor of VL: k0 (a multiple of VL) starts a period, so the phases
   // are runs of P floats M·P apart in the row, copied as fixed-size moves where they lie inside it.
