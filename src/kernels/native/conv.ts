@@ -6,7 +6,11 @@ import type { ConvPlan } from '../../shape/plan-conv.js';
 /** Output channels × output columns of the register tile each native build uses (conv-isa.cc). */
 const TILES: Record<string, string> = { avx512: '8x48', avx2: '4x24', baseline: '4x12' };
 
-/** A native kernel; scratchBytes is the packed weights plus each thread's panel. */
+/**
+ * A native kernel; scratchBytes is the packed weights and the copy of the weights they were packed
+ * from (both kept between calls, so repeated calls with unchanged weights skip the packing:
+ * src/kernels/native/pack-cache.h), plus each thread's panel.
+ */
 export interface NativeConvKernel extends ConvKernel {
   isa: string;
   /** The conv's weight gradient from x and dy, into dw (a dedicated kernel: csrc/conv-wgrad.h). */
