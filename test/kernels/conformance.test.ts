@@ -38,6 +38,8 @@ function stressCases(): ConvCase[] {
     c('depthwise 1D causal, wider than a tile', 1, [1, 6, 300], [6, 1, 3], { dilation: [16], padding: 'causal', groups: 6 }),
     c('depthwise with padding larger than the input', 2, [1, 2, 3, 4], [2, 1, 2, 2], { dilation: [9, 9], padding: 9, groups: 2 }),
     c('depthwise multiplier 3', 2, [1, 4, 20, 21], [12, 1, 3, 3], { dilation: [2, 3], padding: 'same', groups: 4 }),
+    c('depthwise 9x9: more taps than the kernel lists per row (81 > 64)', 2, [2, 3, 20, 23], [3, 1, 9, 9], { dilation: [2, 1], padding: 'same', groups: 3 }),
+    c('depthwise stride 2 along H, 60-wide rows (a whole last tile with a partial last vector)', 2, [2, 6, 19, 60], [6, 1, 3, 3], { dilation: [3, 4], stride: [2, 1], padding: [[2, 3], [4, 4]], groups: 6 }),
     c('grouped 2D', 2, [1, 12, 19, 23], [18, 4, 3, 3], { dilation: [3, 2], padding: 'same', groups: 3 }),
     c('1x1', 2, [2, 17, 9, 11], [10, 17, 1, 1], {}),
     c('3D d2 pad 2', 3, [1, 4, 9, 10, 11], [6, 4, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   else if (!std::strcmp(name, "wavenet1d")) d = conv1d(1, 64, 128, 16000, 2, 256, 256, 0);
   else if (!std::strcmp(name, "tcn-layer")) d = conv1d(32, 24, 24, 600, 8, 16, 112, 0);
   else if (!std::strcmp(name, "conv3d")) d = ConvDesc{1, 16, 16, 1, 32, 32, 32, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 32, 32, 32};
+  else if (!std::strcmp(name, "depthwise2d")) d = ConvDesc{1, 256, 256, 256, 1, 65, 65, 1, 3, 3, 1, 1, 1, 1, 6, 6, 0, 6, 6, 1, 65, 65};
   else {
     std::fprintf(stderr, "unknown case %s\n", name);
     return 2;
