@@ -216,6 +216,18 @@ struct WinogradAxis {
   }
 };
 
+// Where a WinogradConv reads its input: input (ih, iw) of the stride-1 conv it computes is
+// x[rH + ih·sH][rW + iw·sW] of a channel plane `plane` floats long with rows `pitch` apart. For a
+// stride-1 conv that is the plane as it is; WinogradSubsampled (below) reads every sH-th row and
+// sW-th column of a strided one.
+struct InputGrid {
+  size_t plane;
+  int pitch, sH, sW, rH, rW;
+  static InputGrid of(const ConvDesc& d) { return {static_cast<size_t>(d.H) * d.W, d.W, 1, 1, 0, 0}; }
+  size_t row(int ih) const { return static_cast<size_t>(rH + ih * sH) * pitch; }
+  int col(int iw) const { return rW + iw * sW; }
+};
+
 // ROWS: F(MxM, 3x3) over 3x3 kernels (M tall and M wide tiles, the same transforms down the columns
 // as along the rows); else F(M, R) along W for kernels 1 tall and R wide (1D convs, and 2D ones
 // with 1xR kernels): the same code with the row transform left out (one input row per tile row,
@@ -233,18 +245,6 @@ struct WinogradAxis {
 // 4·12-output tile period leaves as many products as F(2x2, 3x3)'s, the tiles past the plane
 // being dropped), and its outputs differed from F(2x2, 3x3)'s by 9e-6 of the largest output at
 // 64 channels, near the 1e-5 the conformance test allows every kernel.
-// Where a WinogradConv reads its input: input (ih, iw) of the stride-1 conv it computes is
-// x[rH + ih·sH][rW + iw·sW] of a channel plane `plane` floats long with rows `pitch` apart. For a
-// stride-1 conv that is the plane as it is; WinogradSubsampled (below) reads every sH-th row and
-// sW-th column of a strided one.
-struct InputGrid {
-  size_t plane;
-  int pitch, sH, sW, rH, rW;
-  static InputGrid of(const ConvDesc& d) { return {static_cast<size_t>(d.H) * d.W, d.W, 1, 1, 0, 0}; }
-  size_t row(int ih) const { return static_cast<size_t>(rH + ih * sH) * pitch; }
-  int col(int iw) const { return rW + iw * sW; }
-};
-
 template <int VL, int MR, int NR, bool ROWS = true, int M = 2, int R = 3>
 struct WinogradConv {
   static_assert(!ROWS || (R == 3 && (M == 2 || M == 3)), "F(2x2, 3x3) and F(3x3, 3x3) only in 2D");
@@ -501,7 +501,7 @@ struct WinogradConv {
   // zero outside the input. Tiles of one dilation period have consecutive origins, so at
   // dilations of a vector or more each period is M contiguous copies; below that, the copies
   // would be a few floats each, and a gather through the task's column map (cmap) is cheaper; so
-  // is a subsampled row (grid.sW > 1), whose columns are not consecutive in x.
+  // is a subsampled row (grid.sW > 1) at dilations above 1, whose columns are not consecutive in x.
   void stage_row(const float* xc, int ih, int k0, const int* cmap, float* e) const {
     if (ih < 0 || ih >= d.H) {
       for (int k = 0; k < M * staged; k++) e[k] = 0.0f;
