@@ -100,6 +100,7 @@ function stressCases(): ConvCase[] {
     c('Winograd subsampled: stride 3 d6 same on 40x41 (first columns 0 and 1), 36 → 36', 2, [1, 36, 40, 41], [36, 36, 3, 3], { dilation: [6, 6], stride: [3, 3], padding: 'same' }),
     c('Winograd subsampled: stride (2, 1), d (4, 3), uneven pads', 2, [1, 32, 30, 37], [48, 32, 3, 3], { dilation: [4, 3], stride: [2, 1], padding: [[3, 1], [2, 4]] }),
     c('Winograd subsampled: stride 2 d16 (whole vectors of tiles, still gathered)', 2, [1, 32, 40, 90], [32, 32, 3, 3], { dilation: [16, 16], stride: [2, 2], padding: 16 }),
+    c('Winograd subsampled: stride 2 d2 pad 3, 48 → 52 (channels enough for the weight gradient on the grid too)', 2, [2, 48, 23, 26], [52, 48, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 3 }),
     // Weight gradients with stride 1 along W and long rows read x and dy in place (conv-wgrad-rows.h):
     // tasks of several rows (crossing batch items), chunks of a row, partial blocks, groups, taps
     // that read only padding, rows along D and H that a tap skips.

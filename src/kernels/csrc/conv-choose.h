@@ -49,7 +49,7 @@ void with_transposed(const ConvDesc& d, F f) {
   else f(TransposedConv<typename K::Tall>(d), kDirect);
 }
 
-// Weight gradient: Winograd's where the forward conv runs on it, then the one-row block for
+// Weight gradient: Winograd's where the forward conv runs on it (also on a subsampled grid), then the one-row block for
 // depthwise, then rows read in place (stride 1 along W, long rows), else the general block.
 template <typename K, typename F>
 void with_wgrad(const ConvDesc& d, F f) {
@@ -60,6 +60,8 @@ void with_wgrad(const ConvDesc& d, F f) {
   typedef WinogradWgrad<K::kVL, K::kMR, K::kNR, false, 3, 2> Wino1k2;
   if (Wino3x3::handles(d)) f(Wino3x3(d));
   else if (Wino::handles(d)) f(Wino(d));
+  else if (WinogradWgradSubsampled<Wino3x3>::handles(d)) f(WinogradWgradSubsampled<Wino3x3>(d));
+  else if (WinogradWgradSubsampled<Wino>::handles(d)) f(WinogradWgradSubsampled<Wino>(d));
   else if (Wino1x4::handles(d)) f(Wino1x4(d));
   else if (Wino1::handles(d)) f(Wino1(d));
   else if (Wino1k2::handles(d)) f(Wino1k2(d));

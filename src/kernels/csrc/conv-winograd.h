@@ -9,8 +9,8 @@
 // 4x4 block of inputs with 16 products per channel pair instead of 36: 2.25x fewer, and the 16
 // products are 16 independent matrix products over the channels, which run as a plain GEMM
 // (contiguous operands, no gather list). A strided conv whose strides divide its dilations is a
-// stride-1 conv on every s-th input row and column (WinogradSubsampled, at the end), so the forward
-// conv runs here too.
+// stride-1 conv on every s-th input row and column (Subsampling, at the end), so its forward conv
+// and weight gradient run here too.
 //
 // Dilation costs nothing: outputs oh ≡ a (mod dH) only read inputs ≡ a − pH (mod dH), so each
 // residue is an undilated conv on a subsampled grid. A tile is the outputs (oh0 + i·dH,
@@ -769,8 +769,9 @@ struct WinogradWgrad {
   const ConvDesc& d;
   Fwd f;
 
-  static bool handles(const ConvDesc& d) { return Fwd::handles(d); }
+  static bool handles(const ConvDesc& d, int pays_factor = Fwd::kPaysFactor) { return Fwd::handles(d, pays_factor); }
   explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR) {}
+  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR) {}
 
   long long task_count() const { return f.task_count(); }
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
@@ -943,14 +944,17 @@ struct WinogradTransposed {
 // A conv whose strides divide its dilations (strided2d: stride 2, dilation 2) reads only the
 // inputs ih ≡ −pH (mod sH) and iw ≡ −pW (mod sW): output oh reads oh·sH − pH + kh·dH. On that
 // subsampled grid it is a stride-1 conv at dilation d / s with the same outputs, padding
-// ⌈p / s⌉ before, so the Winograd kernel K runs it, reading x through the grid (no copy).
-template <typename K>
-struct WinogradSubsampled {
-  ConvDesc sd;  // the stride-1 conv on the grid; declared before k, which keeps a reference to it
-  K k;
+// ⌈p / s⌉ before, so the Winograd kernels run it, reading x through the grid (no copy).
+struct Subsampling {
+  // Fewer channels pay here than at stride 1: the direct kernel runs strided convs slower. Measured
+  // on strided2d's geometry (AVX2, one thread, against the direct kernel): 128 → 128 channels
+  // 1.99x, 64 → 64 1.54x, 32 → 64 1.44x, 32 → 32 1.34x, 24 → 24 1.04x, 16 → 32 1.03-1.06x,
+  // 16 → 16 0.72x.
+  static constexpr int kPaysFactor = 16;
 
   static int first(int p, int s) { return ((-p) % s + s) % s; }  // the first input an output reads, mod s
   static int grid_size(int n, int s, int r) { return n > r ? static_cast<int>((static_cast<long long>(n) - r + s - 1) / s) : 0; }
+  // The stride-1 conv on the grid.
   static ConvDesc sub_of(const ConvDesc& d) {
     ConvDesc s = d;
     const int rH = first(d.pH, d.sH), rW = first(d.pW, d.sW);
@@ -963,17 +967,27 @@ struct WinogradSubsampled {
   static InputGrid grid_of(const ConvDesc& d) {
     return {static_cast<size_t>(d.H) * d.W, d.W, d.sH, d.sW, first(d.pH, d.sH), first(d.pW, d.sW)};
   }
-  static bool handles(const ConvDesc& d) {
+  // Strided 2D (or 1D) along H or W, every stride dividing its dilation, the grid not empty.
+  static bool applies(const ConvDesc& d) {
     if (d.KD != 1 || d.D != 1 || d.OD != 1 || d.sD != 1 || (d.sH == 1 && d.sW == 1) || d.dH % d.sH != 0 || d.dW % d.sW != 0) return false;
     const ConvDesc s = sub_of(d);
-    return s.H > 0 && s.W > 0 && K::handles(s, kPaysFactor);
+    return s.H > 0 && s.W > 0;
   }
-  // Fewer channels pay here than at stride 1: the direct kernel runs strided convs slower. Measured
-  // on strided2d's geometry (AVX2, one thread, against the direct kernel): 128 → 128 channels
-  // 1.99x, 64 → 64 1.54x, 32 → 64 1.44x, 32 → 32 1.34x, 24 → 24 1.04x, 16 → 32 1.03-1.06x,
-  // 16 → 16 0.72x.
-  static constexpr int kPaysFactor = 16;
-  explicit WinogradSubsampled(const ConvDesc& desc) : sd(sub_of(desc)), k(sd, grid_of(desc)) {}
+  // Holds the grid's descriptor for a kernel that keeps a reference to it (a base class or member
+  // declared before the kernel, so it is built first).
+  struct Desc {
+    ConvDesc sd;
+    explicit Desc(const ConvDesc& d) : sd(sub_of(d)) {}
+  };
+};
+
+// The forward conv on the grid, by Winograd kernel K.
+template <typename K>
+struct WinogradSubsampled : private Subsampling::Desc {
+  K k;
+
+  static bool handles(const ConvDesc& d) { return Subsampling::applies(d) && K::handles(Subsampling::sub_of(d), Subsampling::kPaysFactor); }
+  explicit WinogradSubsampled(const ConvDesc& desc) : Subsampling::Desc(desc), k(sd, Subsampling::grid_of(desc)) {}
 
   typedef unsigned long long Count;
   long long task_count() const { return k.task_count(); }
@@ -985,6 +999,21 @@ struct WinogradSubsampled {
     k.run_task(i, x, wpack, bias, y, panel, ints);
   }
 };
+
+// The weight gradient on the grid, by WinogradWgrad W: dy is the same, x is read through the grid.
+// It pays only where the stride-1 one does (the direct weight-gradient kernel is not slowed by the
+// stride): against it on strided2d's geometry (conv-ab.sh HEAD wgrad:strided2d-c<Cin>x<Cout>, AVX2,
+// one thread) 32 → 64 channels 0.86x, 64 → 64 1.19x, 128 → 128 1.12x.
+template <typename W>
+struct WinogradWgradSubsampled : private Subsampling::Desc, public W {
+  static bool handles(const ConvDesc& d) { return Subsampling::applies(d) && W::handles(Subsampling::sub_of(d)); }
+  explicit WinogradWgradSubsampled(const ConvDesc& desc) : Subsampling::Desc(desc), W(sd, Subsampling::grid_of(desc)) {}
+};
+template <typename W>
+void wgrad_tasks(const WinogradWgradSubsampled<W>& k, const float* x, const float* dy, float* scratch, int* ints, long long first,
+                 long long step) {
+  wgrad_tasks(static_cast<const W&>(k), x, dy, scratch, ints, first, step);
+}
 
 }  // namespace ATROUS_ISA_NS
 }  // namespace atrous
