@@ -218,8 +218,8 @@ struct WinogradAxis {
 
 // Where a WinogradConv reads its input: input (ih, iw) of the stride-1 conv it computes is
 // x[rH + ih·sH][rW + iw·sW] of a channel plane `plane` floats long with rows `pitch` apart. For a
-// stride-1 conv that is the plane as it is; WinogradSubsampled (below) reads every sH-th row and
-// sW-th column of a strided one.
+// stride-1 conv that is the plane as it is; Subsampling (below) reads every sH-th row and sW-th
+// column of a strided one.
 struct InputGrid {
   size_t plane;
   int pitch, sH, sW, rH, rW;

@@ -14,7 +14,7 @@ export interface NativeAddon {
   convWeightGrad(isa: string, desc: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
   /** The kernel the forward (or transposed) conv `desc` runs on: 'winograd', 'winograd-f33', 'winograd-f43', 'winograd-f32', 'depthwise' or 'direct'. */
   algorithm(isa: string, desc: Int32Array, transposed: boolean): string;
-  /** Bytes of scratch a call allocates: packed weights plus each thread's panel. */
+  /** Bytes a call holds: the packed weights and the copy they were packed from (kept between calls), plus each thread's panel. */
   scratch(isa: string, desc: Int32Array, threads: number): number;
   /**
    * y = max(x, 0) as torch.relu (NaN stays NaN), over two equally long arrays (src/kernels/csrc/pointwise.h).

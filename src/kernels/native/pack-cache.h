@@ -57,11 +57,6 @@ class PackCache {
     return e;
   }
 
-  size_t bytes() {
-    std::lock_guard<std::mutex> lk(m_);
-    return bytes_;
-  }
-
  private:
   static bool same(const PackedWeights& e, const void* isa, bool transposed, const ConvDesc& key, size_t n) {
     return e.isa == isa && e.transposed == transposed && e.raw.size() == n && std::memcmp(&e.key, &key, sizeof key) == 0;
