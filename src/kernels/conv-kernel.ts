@@ -4,7 +4,7 @@ import type { ConvPlan } from '../shape/plan-conv.js';
 export type Backend = 'native' | 'wasm' | 'ref';
 
 /** How a fast kernel computes a conv (ConvKernel.algorithm). */
-export type ConvAlgorithm = 'winograd' | 'winograd-f33' | 'winograd-f43' | 'winograd-f32' | 'depthwise' | 'direct';
+export type ConvAlgorithm = 'winograd' | 'winograd-f33' | 'winograd-f44' | 'winograd-f43' | 'winograd-f32' | 'depthwise' | 'direct';
 
 /** A float32 forward conv kernel: the one contract every backend implements (registry.ts chooses). */
 export interface ConvKernel {
@@ -30,7 +30,8 @@ export interface ConvKernel {
   /**
    * The algorithm a plan runs on: 'winograd' (F(2x2, 3x3) or F(2, 3): stride-1 3x3 and 1x3 kernels
    * with enough channels, conv-winograd.h), 'winograd-f33' (F(3x3, 3x3): 3x3 kernels where it leaves
-   * fewer products than F(2x2, 3x3)), 'winograd-f43' (F(4, 3): 1x3 kernels where it leaves fewer
+   * fewer products than F(2x2, 3x3)), 'winograd-f44' (F(4x4, 3x3): 3x3 kernels where it leaves fewer
+   * products than both), 'winograd-f43' (F(4, 3): 1x3 kernels where it leaves fewer
    * products than F(2, 3)), 'winograd-f32' (F(3, 2): 1x2 kernels where it leaves fewer products than
    * the direct kernel), 'depthwise' or 'direct'. For benchmarks and tests; the reference has none.
    */

@@ -62,7 +62,7 @@ function stressCases(): ConvCase[] {
     c('small image 16x8 stride (2, 1) d (1, 3)', 2, [3, 5, 16, 8], [6, 5, 3, 3], { dilation: [1, 3], stride: [2, 1], padding: [1, 3] }),
     c('small volume 5x6x7 d2', 3, [3, 2, 5, 6, 7], [4, 2, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
     c('volume 6x12x16 d2, 16 → 16: 12-row tasks sharing their input rows (copies cost more than the gaps)', 3, [1, 16, 6, 12, 16], [16, 16, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),
-    // Stride-1 3x3 convs (on F(2x2, 3x3) or F(3x3, 3x3), k3 1D ones on F(2, 3) or F(4, 3), k2 ones
+    // Stride-1 3x3 convs (on F(2x2, 3x3), F(3x3, 3x3) or F(4x4, 3x3), k3 1D ones on F(2, 3) or F(4, 3), k2 ones
     // on F(3, 2), whichever leaves fewer products) with enough channels run on Winograd's kernel
     // (conv-winograd.h):
     // tiles past the plane's last row or column, chunks of a tile row, output channels that are not
@@ -72,14 +72,20 @@ function stressCases(): ConvCase[] {
     c('Winograd: groups 2, 48 → 48 each, d2', 2, [1, 96, 12, 13], [96, 48, 3, 3], { dilation: [2, 2], padding: 2, groups: 2 }),
     c('Winograd: d8 on 37x45 (whole vectors of tiles in place, partial ones by lane)', 2, [1, 48, 37, 45], [48, 48, 3, 3], { dilation: [8, 8], padding: 8 }),
     c('Winograd: d9 valid', 2, [1, 48, 40, 45], [48, 48, 3, 3], { dilation: [9, 9] }),
-    c('Winograd F(2x2, 3x3): a 150-wide row in chunks, 64 → 64', 2, [1, 64, 4, 150], [64, 64, 3, 3], { padding: 1 }),
-    c('Winograd F(2x2, 3x3): a 132-wide row in two chunks, the last narrower (5 + 4 or 9 + 8 vectors)', 2, [1, 64, 4, 132], [64, 64, 3, 3], { padding: 1 }),
+    c('Winograd F(2x2, 3x3): a 150-wide row in chunks, 64 → 64', 2, [1, 64, 2, 150], [64, 64, 3, 3], { padding: 1 }),
+    c('Winograd F(2x2, 3x3): a 132-wide row in two chunks, the last narrower (5 + 4 or 9 + 8 vectors)', 2, [1, 64, 2, 132], [64, 64, 3, 3], { padding: 1 }),
     c('Winograd F(2x2, 3x3): d16 on a 20x18 image', 2, [1, 48, 20, 18], [48, 48, 3, 3], { dilation: [16, 16], padding: 16 }),
     c('Winograd F(3x3, 3x3): d12 on 29x31, runs of 2 and 3 outputs', 2, [1, 48, 29, 31], [52, 48, 3, 3], { dilation: [12, 12], padding: 12 }),
-    c('Winograd F(3x3, 3x3): d1 same, phases of 3 staged', 2, [1, 48, 20, 25], [48, 48, 3, 3], { padding: 1 }),
+    c('Winograd F(3x3, 3x3): d1 same on 3 rows, phases of 3 staged', 2, [1, 48, 3, 25], [48, 48, 3, 3], { padding: 1 }),
     c('Winograd F(3x3, 3x3): d4, phases of 4 staged (in place at 4 lanes)', 2, [1, 48, 24, 26], [48, 48, 3, 3], { dilation: [4, 4], padding: 4 }),
     c('Winograd F(3x3, 3x3): d8 (in place)', 2, [2, 48, 24, 48], [48, 48, 3, 3], { dilation: [8, 8], padding: 8 }),
     c('Winograd F(3x3, 3x3): a 150-wide row in two chunks, the last narrower', 2, [1, 64, 3, 150], [64, 64, 3, 3], { padding: 1 }),
+    c('Winograd F(4x4, 3x3): d1 same, phases of 4 staged, 48 → 52', 2, [1, 48, 20, 25], [52, 48, 3, 3], { padding: 1 }),
+    c('Winograd F(4x4, 3x3): d2 on 16x19, phases of 2 staged', 2, [1, 48, 16, 19], [48, 48, 3, 3], { dilation: [2, 2], padding: 2 }),
+    c('Winograd F(4x4, 3x3): d4, phases of 4 staged (in place at 4 lanes), two batch items', 2, [2, 48, 16, 33], [48, 48, 3, 3], { dilation: [4, 4], padding: 4 }),
+    c('Winograd F(4x4, 3x3): d8 (in place), tiles past the last row and column', 2, [1, 48, 19, 31], [48, 48, 3, 3], { dilation: [8, 8], padding: 8 }),
+    c('Winograd F(4x4, 3x3): d5 gathered, groups 2', 2, [1, 96, 12, 19], [96, 48, 3, 3], { dilation: [5, 5], padding: 5, groups: 2 }),
+    c('Winograd F(4x4, 3x3): a 150-wide row in chunks, 64 → 64', 2, [1, 64, 4, 150], [64, 64, 3, 3], { padding: 1 }),
     c('Winograd 1D: k3 d16 causal, 48 → 52, two batch items', 1, [2, 48, 300], [52, 48, 3], { dilation: [16], padding: 'causal' }),
     c('Winograd 1D: k3 d1 same, 64 → 64, row in chunks', 1, [1, 64, 400], [64, 64, 3], { padding: 'same' }),
     c('Winograd 1D: k3 d5, groups 2', 1, [2, 96, 77], [96, 48, 3], { dilation: [5], padding: [[3, 9]], groups: 2 }),
@@ -101,6 +107,7 @@ function stressCases(): ConvCase[] {
     c('Winograd subsampled: stride (2, 1), d (4, 3), uneven pads', 2, [1, 32, 30, 37], [48, 32, 3, 3], { dilation: [4, 3], stride: [2, 1], padding: [[3, 1], [2, 4]] }),
     c('Winograd subsampled: stride 2 d16 (whole vectors of tiles, still gathered)', 2, [1, 32, 40, 90], [32, 32, 3, 3], { dilation: [16, 16], stride: [2, 2], padding: 16 }),
     c('Winograd subsampled: stride 2 d2 pad 3, 48 → 52 (channels enough for the weight gradient on the grid too)', 2, [2, 48, 23, 26], [52, 48, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 3 }),
+    c('Winograd subsampled F(4x4, 3x3): stride 2 d2 pad 2 on 31x33, 48 → 52 (and its weight gradient)', 2, [1, 48, 31, 33], [52, 48, 3, 3], { dilation: [2, 2], stride: [2, 2], padding: 2 }),
     // Weight gradients with stride 1 along W and long rows read x and dy in place (conv-wgrad-rows.h):
     // tasks of several rows (crossing batch items), chunks of a row, partial blocks, groups, taps
     // that read only padding, rows along D and H that a tap skips.
@@ -190,22 +197,23 @@ for (const kernel of convKernels().filter((k) => k.backend !== 'ref')) {
       const nans = compare(`${cases[i].name} with a NaN input (${algorithm})`, i, x);
       assert.ok(nans > 0, `${cases[i].name}: a NaN input reached no output`);
     }
-    assert.deepEqual([...firstOf.keys()].sort(), kernel.algorithm ? ['depthwise', 'direct', 'winograd', 'winograd-f32', 'winograd-f33', 'winograd-f43'] : ['direct']);
+    assert.deepEqual([...firstOf.keys()].sort(), kernel.algorithm ? ['depthwise', 'direct', 'winograd', 'winograd-f32', 'winograd-f33', 'winograd-f43', 'winograd-f44'] : ['direct']);
     assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${cases.length} shapes differ`);
   });
 }
 
 test('the Winograd cases run on Winograd where the kernel has it, and the others do not', () => {
   // The Winograd variants a shape may run on: the one its name says, else either of F(2, 3) and
-  // F(4, 3) in 1D and either of F(2x2, 3x3) and F(3x3, 3x3) in 2D (whichever leaves fewer products).
+  // F(4, 3) in 1D and any of F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3) in 2D (whichever leaves fewest products).
   const winogradOf = (c: ConvCase): string[] =>
     !c.name.startsWith('Winograd') ? []
     : c.name.includes('F(2, 3)') || c.name.includes('F(2x2, 3x3)') ? ['winograd']
     : c.name.includes('F(3x3, 3x3)') ? ['winograd-f33']
+    : c.name.includes('F(4x4, 3x3)') ? ['winograd-f44']
     : c.name.includes('F(4, 3)') ? ['winograd-f43']
     : c.name.includes('F(3, 2)') ? ['winograd-f32']
     : c.name.includes('1D') ? ['winograd', 'winograd-f43']
-    : ['winograd', 'winograd-f33'];
+    : ['winograd', 'winograd-f33', 'winograd-f44'];
   for (const kernel of convKernels().filter((k) => k.algorithm)) {
     const seen = new Set<string>();
     cases.forEach((c, i) => {
@@ -214,7 +222,7 @@ test('the Winograd cases run on Winograd where the kernel has it, and the others
       if (winogradOf(c).length) assert.ok(winogradOf(c).includes(got), `${kernel.id} ${c.name}: ${got}`);
       else assert.ok(!got.startsWith('winograd'), `${kernel.id} ${c.name}: too few channels to pay`);
     });
-    assert.ok(['winograd', 'winograd-f33', 'winograd-f43', 'winograd-f32'].every((a) => seen.has(a)), `${kernel.id}: ${[...seen]}`);
+    assert.ok(['winograd', 'winograd-f33', 'winograd-f44', 'winograd-f43', 'winograd-f32'].every((a) => seen.has(a)), `${kernel.id}: ${[...seen]}`);
     transposed.forEach((c, i) => {
       if (winogradOf(c).length) assert.ok(winogradOf(c).includes(kernel.algorithm!(transposedInputs(i).plan)), `${kernel.id} ${c.name}`);
     });
@@ -253,6 +261,7 @@ const transposed = [
   tcase('1D stride 70: too many phases for the phase kernel', 1, [1, 2, 3], [2, 2, 3], { stride: [70], padding: [[1, 0]] }),
   // Stride-1 3x3 (and 1D k3) ones with enough channels: a conv over dy on Winograd's kernel.
   tcase('Winograd F(3x3, 3x3): stride 1 d12, 48 → 52', 2, [1, 48, 29, 31], [48, 52, 3, 3], { dilation: [12, 12], padding: [[12, 12], [12, 12]] }),
+  tcase('Winograd F(4x4, 3x3): stride 1 d2, 48 → 52', 2, [1, 48, 16, 19], [48, 52, 3, 3], { dilation: [2, 2], padding: [[2, 2], [2, 2]] }),
   tcase('Winograd: stride 1 d4, 48 → 48', 2, [2, 48, 15, 17], [48, 48, 3, 3], { dilation: [4, 4], padding: [[4, 4], [4, 4]] }),
   tcase('Winograd: crop past the reach (negative padding)', 2, [1, 48, 20, 20], [48, 48, 3, 3], { dilation: [2, 2], padding: [[5, 5], [6, 4]] }),
   tcase('Winograd: grouped, output padding below dilation', 2, [1, 96, 9, 11], [96, 48, 3, 3], { groups: 2, dilation: [3, 3], padding: [[1, 1], [3, 3]], outputPadding: [2, 1] }),
@@ -402,10 +411,10 @@ test('extra memory per call is O(tile): packed weights plus small panels, never 
       const tensors = 4 * (p.batch * (p.inChannels * prod(p.inSize) + p.outChannels * prod(p.outSize)) + p.outChannels * ((p.inChannels / p.groups) * prod(p.kernel) + 1));
       const weights = 4 * p.outChannels * (p.inChannels / p.groups) * prod(p.kernel);
       const im2col = 4 * p.inChannels * prod(p.kernel) * prod(p.outSize);
-      // Packed weights round Cout up to whole tiles (F(2x2, 3x3)'s 16 transformed taps per 9, F(3x3, 3x3)'s 25 per 9, F(4, 3)'s 6
+      // Packed weights round Cout up to whole tiles (F(2x2, 3x3)'s 16 transformed taps per 9, F(3x3, 3x3)'s 25 per 9, F(4x4, 3x3)'s 36 per 9, F(4, 3)'s 6
       // per 3, F(3, 2)'s 4 per 2); native keeps a copy of the weights beside them (pack-cache.h), wasm copies the tensors into its memory.
       const algorithm = kernel.algorithm?.(p);
-      const packed = 1.1 * weights * (algorithm === 'winograd' ? 16 / 9 : algorithm === 'winograd-f33' ? 25 / 9 : algorithm?.startsWith('winograd-') ? 2 : 1)
+      const packed = 1.1 * weights * (algorithm === 'winograd' ? 16 / 9 : algorithm === 'winograd-f33' ? 25 / 9 : algorithm === 'winograd-f44' ? 36 / 9 : algorithm?.startsWith('winograd-') ? 2 : 1)
         + (kernel.backend === 'native' ? weights : 0);
       const own = kernel.scratchBytes(p, 2) - (kernel.backend === 'wasm' ? tensors : 0) - packed;
       // Two threads' panels: aspp2d's F(3x3, 3x3) tasks hold 24 tiles of 25 transformed values at 256 + 256 channels, 1.2 MB each.

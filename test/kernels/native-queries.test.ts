@@ -17,7 +17,10 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
   const reluFlag = (d: Int32Array, flag: number) => Int32Array.from([...d.subarray(0, -1), flag]);
 
   it('names the algorithm a conv runs on', () => {
-    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { dilation: 4, padding: 4 }), false), 'winograd');
+    // d16 on 32x32: each residue is a run of 2 outputs, one F(2x2, 3x3) tile; larger tiles would drop outputs.
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { dilation: 16, padding: 16 }), false), 'winograd');
+    // context2d: 128 outputs at d8 are runs of 16, 4 tiles of F(4, 3) (144 products in 2D) or 8 of F(2, 3) (256).
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 128, 128], [64, 64, 3, 3], null, { dilation: 8, padding: 8 }), false), 'winograd-f44');
     // aspp2d: each of the 12 residues of a 65-output row at d12 is a run of 5 or 6, 2 tiles of F(3, 3) (10 products) or 3 of F(2, 3) (12).
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 256, 65, 65], [256, 256, 3, 3], null, { dilation: 12, padding: 12 }), false), 'winograd-f33');
     assert.equal(addon!.algorithm(isa, desc('t', 1, [2, 64, 100], [64, 64, 3], null, { dilation: 8, padding: 'causal' }), false), 'winograd-f43');
@@ -28,14 +31,14 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
     assert.equal(addon!.algorithm(isa, desc('t', 1, [1, 64, 1], [128, 64, 2], null, { dilation: 256, padding: 'causal' }), false), 'direct');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 32, 32], [64, 64, 3, 3], null, { stride: 2, padding: 1 }), false), 'direct');
     // strided2d: stride 2 divides dilation 2, so it is a stride-1 conv on the even rows and columns.
-    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 32, 112, 112], [64, 32, 3, 3], null, { stride: 2, dilation: 2, padding: 2 }), false), 'winograd-f33');
+    assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 32, 112, 112], [64, 32, 3, 3], null, { stride: 2, dilation: 2, padding: 2 }), false), 'winograd-f44');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 112, 112], [16, 16, 3, 3], null, { stride: 2, dilation: 2, padding: 2 }), false), 'direct', 'too few channels');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 16, 32, 32], [16, 16, 3, 3], null, { padding: 1 }), false), 'direct', 'too few channels');
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 8, 32, 32], [8, 1, 3, 3], null, { groups: 8, padding: 1 }), false), 'depthwise');
     // Dilations near 2^30 (valid plans, 32-bit descriptors) stay on the direct kernel.
     assert.equal(addon!.algorithm(isa, desc('t', 2, [1, 64, 5, 5], [64, 64, 3, 3], null, { dilation: 2 ** 28, padding: 2 ** 28 }), false), 'direct');
     const t = planConvTranspose('t', 2, [1, 64, 20, 20], [64, 64, 3, 3], null, { dilation: 2, padding: 2 });
-    assert.equal(addon!.algorithm(isa, transposedDesc(t), true), 'winograd');
+    assert.equal(addon!.algorithm(isa, transposedDesc(t), true), 'winograd-f44');
   });
 
   it('refuses bad arguments with a message', () => {
@@ -55,9 +58,9 @@ describe('native queries', { skip: addon ? false : 'no native addon here' }, () 
     for (const [call, message] of cases) assert.throws(call, message);
   });
 
-  it('sizes Winograd scratch as O(tile): packed weights 16/9 (F(3x3, 3x3): 25/9) of the weights and the copy they were packed from, panels under 4 MB a thread', () => {
+  it('sizes Winograd scratch as O(tile): packed weights 25/9 (F(3x3, 3x3)) or 36/9 (F(4x4, 3x3)) of the weights and the copy they were packed from, panels under 4 MB a thread', () => {
     const weights = 4 * 256 * 256 * 9;
-    for (const [dilation, ratio] of [[12, 25 / 9], [16, 16 / 9]]) {
+    for (const [dilation, ratio] of [[12, 25 / 9], [16, 36 / 9]]) {
       const p = planConv('t', 2, [1, 256, 65, 65], [256, 256, 3, 3], null, { dilation, padding: dilation });
       const one = addon!.scratch(isa, convDesc(p), 1), two = addon!.scratch(isa, convDesc(p), 2);
       const panel = two - one;

@@ -28,6 +28,7 @@ struct Kernels {
   typedef DepthwiseConv<VL, 8> Depthwise;
   typedef WinogradConv<VL, MR, NR> Winograd;  // the same register tile, its K loop contiguous
   typedef WinogradConv<VL, MR, NR, true, 3> Winograd3x3;  // F(3x3, 3x3) where it leaves fewer products
+  typedef WinogradConv<VL, MR, NR, true, 4> Winograd4x4;  // F(4x4, 3x3) where it leaves fewer products than both
   typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
   typedef WinogradConv<VL, MR, NR, false, 4> Winograd1x4;  // F(4, 3) where it leaves fewer products
   typedef WinogradConv<VL, MR, NR, false, 3, 2> Winograd1k2;  // F(3, 2): kernels 1 tall, 2 wide
@@ -102,7 +103,7 @@ void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratc
   with_wgrad<Kernels>(d, [&](const auto& k) { wgrad_tasks(k, x, dy, scratch, ints, first, step); });
 }
 
-static const char* const kAlgorithmNames[] = {"direct", "depthwise", "winograd", "winograd-f43", "winograd-f32", "winograd-f33"};
+static const char* const kAlgorithmNames[] = {"direct", "depthwise", "winograd", "winograd-f43", "winograd-f32", "winograd-f33", "winograd-f44"};
 
 const char* conv_algorithm(const ConvDesc& d) {
   Algorithm a = kDirect;

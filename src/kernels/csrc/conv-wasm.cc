@@ -41,6 +41,7 @@ struct Kernels {
   typedef DepthwiseConv<VL, 4> Depthwise;  // 4 accumulators + 4 loads + 1 broadcast: no spills
   typedef WinogradConv<VL, MR, NR> Winograd;
   typedef WinogradConv<VL, MR, NR, true, 3> Winograd3x3;  // F(3x3, 3x3) where it leaves fewer products
+  typedef WinogradConv<VL, MR, NR, true, 4> Winograd4x4;  // F(4x4, 3x3) where it leaves fewer products than both
   typedef WinogradConv<VL, MR, NR, false> Winograd1;  // F(2, 3): kernels 1 tall, 3 wide
   typedef WinogradConv<VL, MR, NR, false, 4> Winograd1x4;  // F(4, 3) where it leaves fewer products
   typedef WinogradConv<VL, MR, NR, false, 3, 2> Winograd1k2;  // F(3, 2): kernels 1 tall, 2 wide

@@ -1,4 +1,4 @@
-// Winograd F(2x2, 3x3) or F(3x3, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or
+// Winograd F(2x2, 3x3), F(3x3, 3x3) or F(4x4, 3x3) for dilated 3x3 convolutions with stride 1 — and F(2, 3) or
 // F(4, 3) for kernels 1 tall and 3 wide (1D convs with k3), F(3, 2) for kernels 1 tall and 2 wide (k2) — one
 // source for every target, freestanding like conv-direct.h. The forward conv, its transposed conv
 // (the input gradient) and its weight gradient all run on it.
@@ -35,7 +35,7 @@
 // the transforms then load whole vectors. A task is a block of tile rows × a chunk of tile columns of one
 // (n, group); its memory is O(tiles per task · channels), never O(H·W):
 //
-//   packed U:  [group][ξ < XI: 16 or 25 (1D: 4 or 6)][co block][c][MR]   zero beyond Cout/groups
+//   packed U:  [group][ξ < XI: 16, 25 or 36 (1D: 4 or 6)][co block][c][MR]   zero beyond Cout/groups
 //   V:         [ξ][c][tile]          tile = row in the task · (chunk width) + column in the chunk
 //   M:         [ξ][co][tile]         M[ξ] = U[ξ] · V[ξ], the micro-kernel's MR x NR·VL blocks
 #pragma once
@@ -48,18 +48,21 @@ namespace atrous {
 namespace ATROUS_ISA_NS {
 
 // The transforms along one axis of F(M, R): a tile of M outputs of an R-tap filter reads
-// TW = M + R − 1 inputs. F(2, 3) is the one above; F(4, 3) (Lavin & Gray's, interpolation points
-// 0, ±1, ±2, ∞):
+// TW = M + R − 1 inputs. F(2, 3) is the one above; F(4, 3) at the interpolation points 0, ±1, 2,
+// −½, ∞ (tools/experiments/winograd-derive.py):
 //
-//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
-//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
-//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+//   Bᵀ = [1 3/2 −2 −3/2 1 0; 0 −1 −5/2 −½ 1 0; 0 1 ½ −5/2 1 0; 0 −½ −1 ½ 1 0; 0 2 −1 −2 1 0; 0 1 3/2 −2 −3/2 1]
+//   G  = [1 0 0; −⅓ −⅓ −⅓; ⅓ −⅓ ⅓; 1/15 2/15 4/15; −16/15 8/15 −4/15; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −½ 0; 0 1 1 4 ¼ 0; 0 1 −1 8 −⅛ 1]
 //
 // 6 products per 4 outputs instead of F(2, 3)'s 8: a quarter fewer. Its coefficients are not all
-// exact in binary (G's sixths) and Aᵀ's reach 8, so the rounding error grows: max |y − y_ort| ÷
-// max |y| against onnxruntime 1.8e-6 on tcn1d (64 channels) and 3.0e-6 on bytenet1d (256), where
-// F(2, 3) had 6.2e-7 and 8.4e-7 (BENCHMARKS.md; the conformance test holds every kernel to 1e-5
-// of the largest output).
+// exact in binary (G's thirds and fifteenths) and Aᵀ's reach 8, so the rounding error grows.
+// Lavin & Gray's points 0, ±1, ±2, ∞ are the usual choice; −½ in place of −2 halves the largest
+// error of F(4x4, 3x3) (winograd-derive.py --compare: 4.0e-6 of the largest output at 256
+// channels, where ±2 gave 8.1e-6 and F(3x3, 3x3) 4.0e-6; 1D: 1.5e-6 against 2.9e-6) at the same
+// cost (conv-ab.sh tcn1d 0.98x, bytenet1d 1.02x, one thread). Against the float64 reference on
+// context2d's shape: 2.7e-6 of the largest output (the conformance test holds every kernel to
+// 1e-5).
 //
 // F(3, 2), for 2-tap kernels (WaveNet's causal k2 convs; points 0, ±1, ∞, derived as Lavin & Gray
 // do and checked against a direct correlation in numpy): 4 products per 3 outputs instead of 6,
@@ -71,7 +74,7 @@ namespace ATROUS_ISA_NS {
 // matrices and measures their rounding): 5 products per 3 outputs. Its value is at dilations
 // whose periods are short: a row of 65 outputs at d12 is 12 runs of 5 or 6 outputs, which
 // F(2, 3) covers with 3 tiles of 4 products and F(3, 3) with 2 of 5, so F(3x3, 3x3) does 100
-// products per run pair where F(2x2, 3x3) does 144 (and F(4x4, 3x3), 2 tiles of 6, 144 too).
+// products per run pair where F(2x2, 3x3) does 144 (and F(4x4, 3x3), 2 tiles of 36, 144 too).
 //
 //   Bᵀ = [2 −1 −2 1 0; 0 −2 −1 1 0; 0 2 −3 1 0; 0 −1 0 1 0; 0 2 −1 −2 1]
 //   G  = [½ 0 0; −½ −½ −½; −⅙ ⅙ −⅙; ⅙ ⅓ ⅔; 0 0 1]
@@ -102,14 +105,13 @@ struct WinogradAxis {
       v[3] = d31;
       v[4] = 2.0f * (b[1] - b[3]) + (b[4] - b[2]);
     } else {
-      const T s12 = b[1] + b[2], s34 = b[3] + b[4];  // shared halves of rows 1-4
-      const T d21 = b[4] - b[2], d31 = b[3] - b[1];
-      v[0] = 4.0f * (b[0] - b[2]) + (b[4] - b[2]);
-      v[1] = s34 - 4.0f * s12;
-      v[2] = (b[4] - b[3]) + 4.0f * (b[1] - b[2]);
-      v[3] = d21 + 2.0f * d31;
-      v[4] = d21 - 2.0f * d31;
-      v[5] = 4.0f * (b[1] - b[3]) + (b[5] - b[3]);
+      const T d13 = b[1] - b[3], s = b[4] - b[2], q = b[1] + 1.5f * b[2] + 0.5f * b[3];  // shared by the rows
+      v[0] = (b[0] - b[2]) + s + 1.5f * d13;
+      v[1] = s - q;
+      v[2] = (s + q) - 3.0f * b[3];
+      v[3] = s - 0.5f * d13;
+      v[4] = s + 2.0f * d13;
+      v[5] = (b[5] - b[3]) + d13 - 1.5f * s;
     }
   }
   // y = Aᵀ m
@@ -127,11 +129,11 @@ struct WinogradAxis {
       y[1] = (m[1] - m[2]) + 2.0f * m[3];
       y[2] = a + 4.0f * m[3] + m[4];
     } else {
-      const T a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], e = m[3] - m[4];
-      y[0] = m[0] + a + c;
-      y[1] = b + 2.0f * e;
-      y[2] = a + 4.0f * c;
-      y[3] = b + 8.0f * e + m[5];
+      const T a = m[1] + m[2], b = m[1] - m[2];
+      y[0] = m[0] + a + m[3] + m[4];
+      y[1] = b + 2.0f * m[3] - 0.5f * m[4];
+      y[2] = a + 4.0f * m[3] + 0.25f * m[4];
+      y[3] = b + 8.0f * m[3] - 0.125f * m[4] + m[5];
     }
   }
   // c = A y: Aᵀ's transpose, for the weight gradient's dy (M values in, TW out)
@@ -154,12 +156,12 @@ struct WinogradAxis {
       c[3] = y[0] + 2.0f * y[1] + 4.0f * y[2];
       c[4] = y[2];
     } else {
-      const T e = y[0] + y[2], o = y[1] + y[3], e4 = y[0] + 4.0f * y[2], o2 = 2.0f * y[1] + 8.0f * y[3];
+      const T e = y[0] + y[2], o = y[1] + y[3];
       c[0] = y[0];
       c[1] = e + o;
       c[2] = e - o;
-      c[3] = e4 + o2;
-      c[4] = e4 - o2;
+      c[3] = y[0] + 2.0f * y[1] + 4.0f * y[2] + 8.0f * y[3];
+      c[4] = y[0] - 0.5f * y[1] + 0.25f * y[2] - 0.125f * y[3];
       c[5] = y[3];
     }
   }
@@ -178,11 +180,10 @@ struct WinogradAxis {
       dw[1] = static_cast<float>(-s1 / 2 + s2 / 6 + s3 / 3);
       dw[2] = static_cast<float>(-s1 / 2 - s2 / 6 + 2 * s3 / 3 + s[4]);
     } else {
-      const double s0 = s[0], s12 = static_cast<double>(s[1]) + s[2], d12 = static_cast<double>(s[2]) - s[1];
-      const double s34 = static_cast<double>(s[3]) + s[4], d34 = static_cast<double>(s[3]) - s[4];
-      dw[0] = static_cast<float>(s0 / 4 - s12 / 6 + s34 / 24);
-      dw[1] = static_cast<float>(d12 / 6 + d34 / 12);
-      dw[2] = static_cast<float>(-s12 / 6 + s34 / 6 + s[5]);
+      const double s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4];
+      dw[0] = static_cast<float>(s[0] + (s2 - s1) / 3 + (s3 - 16 * s4) / 15);
+      dw[1] = static_cast<float>(-(s1 + s2) / 3 + (2 * s3 + 8 * s4) / 15);
+      dw[2] = static_cast<float>((s2 - s1) / 3 + (4 * s3 - 4 * s4) / 15 + s[5]);
     }
   }
   // u = G g (F(3, 3) and F(4, 3) in double, rounded once: their sixths are inexact in float)
@@ -206,11 +207,11 @@ struct WinogradAxis {
       u[4] = g[2];
     } else {
       const double g0 = g[0], g1 = g[1], g2 = g[2];
-      u[0] = static_cast<float>(g0 / 4);
-      u[1] = static_cast<float>(-(g0 + g1 + g2) / 6);
-      u[2] = static_cast<float>(-(g0 - g1 + g2) / 6);
-      u[3] = static_cast<float>(g0 / 24 + g1 / 12 + g2 / 6);
-      u[4] = static_cast<float>(g0 / 24 - g1 / 12 + g2 / 6);
+      u[0] = g[0];
+      u[1] = static_cast<float>(-(g0 + g1 + g2) / 3);
+      u[2] = static_cast<float>((g0 - g1 + g2) / 3);
+      u[3] = static_cast<float>((g0 + 2 * g1 + 4 * g2) / 15);
+      u[4] = static_cast<float>((-16 * g0 + 8 * g1 - 4 * g2) / 15);
       u[5] = g[2];
     }
   }
@@ -231,8 +232,8 @@ struct InputGrid {
 // ROWS: F(MxM, 3x3) over 3x3 kernels (M tall and M wide tiles, the same transforms down the columns
 // as along the rows); else F(M, R) along W for kernels 1 tall and R wide (1D convs, and 2D ones
 // with 1xR kernels): the same code with the row transform left out (one input row per tile row,
-// TW transformed values, not TW²). F(3x3, 3x3), F(4, 3) and F(3, 2) where they leave fewer
-// products (handles).
+// TW transformed values, not TW²). F(4x4, 3x3), F(3x3, 3x3), F(4, 3) and F(3, 2) where they leave
+// fewer products (handles).
 //
 // F(3x3, 3x3), timed against F(2x2, 3x3) (tools/experiments/conv-ab.sh, AVX2, one thread): aspp2d
 // 1.38x and 1.46x, the 64-channel 128x128 conv at d12 1.23x; its rounding, 4e-6 of the largest
@@ -240,14 +241,16 @@ struct InputGrid {
 // Where it leaves about as many products it is no faster (the 128x128 conv at d8: 0.88 of the
 // products, 1.01x; at d2 0.96x), hence the same 85% rule as F(4, 3).
 //
-// F(4x4, 3x3) is not built: timed with this code on AVX2 (tools/experiments/conv-ab.sh), it was
-// 1.24x F(2x2, 3x3) on the 64-channel 128x128 conv at d8 but 0.91x on aspp2d (d12 on 65x65: the
-// 4·12-output tile period leaves as many products as F(2x2, 3x3)'s, the tiles past the plane
-// being dropped), and its outputs differed from F(2x2, 3x3)'s by 9e-6 of the largest output at
-// 64 channels, near the 1e-5 the conformance test allows every kernel.
+// F(4x4, 3x3): 36 products per 4x4 outputs, 56% of F(2x2, 3x3)'s on long rows, taken where it
+// leaves at most 85% of the fewer of F(2x2, 3x3)'s and F(3x3, 3x3)'s (aspp2d's d12 on 65x65
+// leaves as many as F(2x2, 3x3), so that stays on F(3x3, 3x3)). Timed against the kernels it
+// replaces (conv-ab.sh, AVX2, one thread): the 64-channel 128x128 conv at d8 (context2d) 1.23x,
+// at d2 1.21x, at d1 1.07x; strided2d's grid 1.11x (32 → 64 channels), 1.19x (32 → 32); weight
+// gradients 1.13x (context2d), 1.15x (strided2d's grid at 64 → 64). An earlier try at Lavin &
+// Gray's points was not kept for its rounding (9e-6 of the largest output, near the test's 1e-5).
 template <int VL, int MR, int NR, bool ROWS = true, int M = 2, int R = 3>
 struct WinogradConv {
-  static_assert(!ROWS || (R == 3 && (M == 2 || M == 3)), "F(2x2, 3x3) and F(3x3, 3x3) only in 2D");
+  static_assert(!ROWS || R == 3, "F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3) only in 2D");
   typedef typename Vec<VL>::type V;
   typedef WinogradAxis<M, R, VL> Axis;
   static constexpr int TW = Axis::TW;        // inputs of a tile along W (and H)
@@ -255,7 +258,7 @@ struct WinogradConv {
   static constexpr int KW = R;               // kernel columns
   static constexpr int UR = ROWS ? TW : 1;   // input rows of a tile
   static constexpr int YR = ROWS ? M : 1;    // output rows of a tile
-  static constexpr int XI = TW * UR;         // transformed values per tile: 16 or 25 (2D), 4 or 6 (1D)
+  static constexpr int XI = TW * UR;         // transformed values per tile: 16, 25 or 36 (2D), 4 or 6 (1D)
   static constexpr int kStageRows = UR > 4 ? UR : 4;  // rows of pitch() ≥ M·CW floats: a tile's UR input rows, or YR·M rows of CW (output and dy transforms)
   // V and M of one task: 512 KiB, half this machine's L2 (1 MiB per Zen 3 core), so the
   // transformed tiles are still there when the GEMM reads them, and its products when the output
@@ -291,11 +294,15 @@ struct WinogradConv {
   // it: F(4, 3)'s 6 per tile of 4 are 3/4 of F(2, 3)'s 4 per 2 on long rows, but a row of
   // dilation d is cut into periods of M·d outputs, and a period left over shorter than that still
   // costs whole tiles. F(4, 3) is taken where it leaves at most 85% of F(2, 3)'s products (and
-  // F(3x3, 3x3) where it leaves at most 85% of F(2x2, 3x3)'s), F(3, 2)
-  // where it leaves at most 85% of the direct kernel's 2 per output (not for a single step, say).
+  // F(3x3, 3x3) where it leaves at most 85% of F(2x2, 3x3)'s, F(4x4, 3x3) where at most 85% of the
+  // fewer of those two), F(3, 2) where it leaves at most 85% of the direct kernel's 2 per output
+  // (not for a single step, say).
   static bool fewer_products(const ConvDesc& d) {
     if constexpr (R == 2) return products(d) * 20 <= 2LL * d.OH * d.OW * 17;
-    else if constexpr (M != 2) return products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17;
+    else if constexpr (ROWS && M == 4) {
+      const long long f22 = WinogradConv<VL, MR, NR, true, 2>::products(d), f33 = WinogradConv<VL, MR, NR, true, 3>::products(d);
+      return products(d) * 20 <= (f22 < f33 ? f22 : f33) * 17;
+    } else if constexpr (M != 2) return products(d) * 20 <= WinogradConv<VL, MR, NR, ROWS, 2>::products(d) * 17;
     else return true;
   }
   static long long products(const ConvDesc& d) {
@@ -741,7 +748,7 @@ struct WinogradConv {
 //   dw[o, c] = Gᵀ [ Σ_tiles (A dY A ᵀ)[o] ⊙ V[c] ] G        dY: the tile's MxM of dy (zero past the plane)
 //
 // — XI matrix products S[ξ] = Ŷ[ξ] · V[ξ]ᵀ reducing over tiles (16 for F(2x2, 3x3), 25 for
-// F(3x3, 3x3); 1D: TW of them, Ŷ = A dY from a tile's M outputs, dw = Gᵀ S), then one small
+// F(3x3, 3x3), 36 for F(4x4, 3x3); 1D: TW of them, Ŷ = A dY from a tile's M outputs, dw = Gᵀ S), then one small
 // transform per (o, c). A task transforms its tiles' inputs exactly as the forward conv does, and
 // dy's blocks into Ŷ[ξ][o][tile]; the products run MR rows of Ŷ × NR rows of V with vector
 // accumulators along the tiles, lane-summed once per task, so tasks take many tiles. Each part of

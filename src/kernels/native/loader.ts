@@ -12,7 +12,7 @@ export interface NativeAddon {
   convTranspose(isa: string, desc: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   /** dw of the conv `desc` describes from its input x and output gradient dy (src/kernels/csrc/conv-wgrad.h). */
   convWeightGrad(isa: string, desc: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
-  /** The kernel the forward (or transposed) conv `desc` runs on: 'winograd', 'winograd-f33', 'winograd-f43', 'winograd-f32', 'depthwise' or 'direct'. */
+  /** The kernel the forward (or transposed) conv `desc` runs on: 'winograd', 'winograd-f33', 'winograd-f44', 'winograd-f43', 'winograd-f32', 'depthwise' or 'direct'. */
   algorithm(isa: string, desc: Int32Array, transposed: boolean): string;
   /** Bytes a call holds: the packed weights and the copy they were packed from (kept between calls), plus each thread's panel. */
   scratch(isa: string, desc: Int32Array, threads: number): number;

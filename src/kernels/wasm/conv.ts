@@ -11,7 +11,7 @@ import type { ConvJob } from './protocol.js';
 const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
 const INT32_MAX = 0x7fffffff;
 /** conv_algorithm's codes (conv-wasm.cc). */
-const ALGORITHMS: ConvAlgorithm[] = ['direct', 'depthwise', 'winograd', 'winograd-f43', 'winograd-f32', 'winograd-f33'];
+const ALGORITHMS: ConvAlgorithm[] = ['direct', 'depthwise', 'winograd', 'winograd-f43', 'winograd-f32', 'winograd-f33', 'winograd-f44'];
 const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
 const GUARD_BYTES = 64;
 const GUARD_WORD = 0x5a5a5a5a;
