@@ -412,10 +412,10 @@ test('extra memory per call is O(tile): packed weights plus small panels, never 
       const weights = 4 * p.outChannels * (p.inChannels / p.groups) * prod(p.kernel);
       const im2col = 4 * p.inChannels * prod(p.kernel) * prod(p.outSize);
       // Packed weights round Cout up to whole tiles (F(2x2, 3x3)'s 16 transformed taps per 9, F(3x3, 3x3)'s 25 per 9, F(4x4, 3x3)'s 36 per 9, F(4, 3)'s 6
-      // per 3, F(3, 2)'s 4 per 2); native keeps a copy of the weights beside them (pack-cache.h), wasm copies the tensors into its memory.
+      // per 3, F(3, 2)'s 4 per 2), kept with a copy of the weights they were packed from (pack-cache.h, pack-cache.ts); wasm also copies the tensors into its memory.
       const algorithm = kernel.algorithm?.(p);
       const packed = 1.1 * weights * (algorithm === 'winograd' ? 16 / 9 : algorithm === 'winograd-f33' ? 25 / 9 : algorithm === 'winograd-f44' ? 36 / 9 : algorithm?.startsWith('winograd-') ? 2 : 1)
-        + (kernel.backend === 'native' ? weights : 0);
+        + weights;
       const own = kernel.scratchBytes(p, 2) - (kernel.backend === 'wasm' ? tensors : 0) - packed;
       // Two threads' panels: aspp2d's F(3x3, 3x3) tasks hold 24 tiles of 25 transformed values at 256 + 256 channels, 1.2 MB each.
       assert.ok(own > 0 && own < 3e6, `${kernel.id} ${p.op}: ${own} bytes of panels`);

@@ -74,6 +74,35 @@ describe('packed weights kept between native calls', { skip: addon ? false : 'no
       }
   });
 
+  it('keeps layers of one shape apart (a TCN block has two), up to 8 a shape', () => {
+    const plan = plans[0];
+    const x = floats(shapes[0].x, 12);
+    const kernel = kernels[0];
+    const layers = [13, 14, 15].map((seed) => floats(shapes[0].w, seed));
+    const y = new Float32Array(size(plan.outShape));
+    for (const w of layers) kernel.run(plan, x, w, null, y, 1);  // packed once each
+    const before = addon!.packCacheStats();
+    for (let round = 0; round < 3; round++)
+      for (const w of layers) {
+        kernel.run(plan, x, w, null, y, 1);
+        assert.ok(relativeError(plan, x, w, null, y) < 1e-5, kernel.id);
+      }
+    const after = addon!.packCacheStats();
+    assert.equal(after.hits - before.hits, 9, 'three layers of one shape, three rounds: every call finds its weights');
+    assert.equal(after.misses, before.misses);
+    // Nine layers of that shape: one more than it keeps, so in turn each one's entry has gone.
+    const nine = [16, 17, 18, 19, 20, 21, 22, 23, 24].map((seed) => floats(shapes[0].w, seed));
+    for (const w of nine) kernel.run(plan, x, w, null, y, 1);
+    const start = addon!.packCacheStats();
+    for (const w of nine) {
+      kernel.run(plan, x, w, null, y, 1);
+      assert.ok(relativeError(plan, x, w, null, y) < 1e-5, kernel.id);
+    }
+    const end = addon!.packCacheStats();
+    assert.equal(end.misses - start.misses, 9);
+    assert.ok(end.entries <= 64 && end.bytes <= 256 * 2 ** 20, `${end.entries} entries, ${end.bytes} bytes`);
+  });
+
   it('gives concurrent async calls with different weights their own', async () => {
     const plan = plans[0];
     const x = floats(shapes[0].x, 7);

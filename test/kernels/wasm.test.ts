@@ -71,6 +71,62 @@ test('buffers that disagree with the plan are refused before wasm is called, and
   assert.deepEqual(k.heapStats(), before);
 });
 
+test('packed weights are kept between calls (pack-cache.ts): changed ones repacked, layers of one shape apart, in use never evicted', async () => {
+  for (const k of kernels) {
+    // 48 → 48 channels runs on Winograd (transformed filters), 6 → 10 on the direct kernel.
+    for (const [cin, cout] of [[48, 48], [6, 10]]) {
+      const l = layer(40, cin, cout, 14);
+      const y = l.y();
+      k.run(l.plan, l.x, l.w, l.b, y, 1);
+      close(y, l.expected);
+      const start = k.packCacheStats();
+      k.run(l.plan, l.x, l.w, l.b, y, 2);
+      assert.equal(k.packCacheStats().hits, start.hits + 1, `${k.id} ${cin} → ${cout}: the same weights again`);
+      for (const i of [0, l.w.length >> 1, l.w.length - 1]) {  // one weight changed in place: the first, one inside, the last
+        const old = l.w[i];
+        l.w[i] += 0.5;
+        const expected = new Float32Array(l.expected.length);
+        convRef(l.plan, l.x, l.w, l.b, expected);
+        k.run(l.plan, l.x, l.w, l.b, y, 1);
+        close(y, expected);
+        l.w[i] = old;
+      }
+      assert.equal(k.packCacheStats().misses, start.misses + 3, `${k.id} ${cin} → ${cout}: three changed weights, three packings`);
+      // Three layers of this shape, called in turn: after the first round, each finds its own.
+      const layers = [41, 42, 43].map((seed) => layer(seed, cin, cout, 14));
+      for (const m of layers) k.run(m.plan, m.x, m.w, m.b, m.y(), 1);
+      const warm = k.packCacheStats();
+      for (let round = 0; round < 2; round++)
+        for (const m of layers) {
+          const ym = m.y();
+          k.run(m.plan, m.x, m.w, m.b, ym, 1 + round);
+          close(ym, m.expected);
+        }
+      assert.deepEqual([k.packCacheStats().hits - warm.hits, k.packCacheStats().misses - warm.misses], [6, 0], `${k.id} ${cin} → ${cout}: layers of one shape`);
+    }
+    // Overlapping async calls of one shape with different weights, and a sync call meanwhile that
+    // needs room: each gets its own weights.
+    const many = [50, 51, 52, 53, 54, 55, 56, 57, 58, 59].map((seed) => layer(seed, 48, 48, 14));
+    const ys = many.map((m) => m.y());
+    const pending = many.slice(0, 3).map((m, i) => k.runAsync(m.plan, m.x, m.w, m.b, ys[i], 1 + (i % 2)));
+    for (let i = 3; i < many.length; i++) k.run(many[i].plan, many[i].x, many[i].w, many[i].b, ys[i], 2);
+    await Promise.all(pending);
+    many.forEach((m, i) => close(ys[i], m.expected));
+    // Nine async calls of one shape queued at once hold nine packings: one more than a shape may
+    // keep, so the last packs into a block of its own, freed after the call.
+    const queued = [60, 61, 62, 63, 64, 65, 66, 67, 68].map((seed) => layer(seed, 48, 48, 14));
+    const yq = queued.map((m) => m.y());
+    const before = k.packCacheStats();
+    await Promise.all(queued.map((m, i) => k.runAsync(m.plan, m.x, m.w, m.b, yq[i], 1)));
+    queued.forEach((m, i) => close(yq[i], m.expected));
+    assert.equal(k.packCacheStats().misses, before.misses + 9);
+    const heap = k.heapStats();
+    assert.deepEqual([heap.bytes, heap.blocks], [0, 0], `${k.id}: only kept weights stay`);
+    const kept = k.packCacheStats();
+    assert.ok(heap.kept === kept.bytes && kept.bytes > 0 && kept.bytes <= 64 * 2 ** 20 && kept.entries <= 32, `${k.id}: ${JSON.stringify(kept)}, heap ${heap.kept}`);
+  }
+});
+
 test('a geometry whose indices would pass 2^31 is refused', () => {
   const plan = planConv('conv1d', 1, [1, 1, 5], [1, 1, 2], null, { stride: 2 ** 30, padding: [[0, 2 ** 30]] });
   assert.throws(() => kernels[0].run(plan, new Float32Array(5), new Float32Array(2), null, new Float32Array(plan.outShape.reduce((a, n) => a * n, 1)), 1), /index in 32 bits/);

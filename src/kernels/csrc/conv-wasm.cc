@@ -150,6 +150,19 @@ EXPORT(wgrad_run_parts) void wgrad_run_parts(const ConvDesc* d, const float* x, 
   });
 }
 
+// 1 if the n 32-bit words at a and b are equal: whether weights are the ones kept packed
+// (src/kernels/wasm/pack-cache.ts). Bits, not floats: a NaN weight equals itself, −0 is not 0.
+// Differences are looked for a block at a time, a loop the compiler vectorizes.
+EXPORT(same_bits) int same_bits(const unsigned* a, const unsigned* b, int n) {
+  for (int i = 0; i < n; i += 1024) {
+    const int end = n - i < 1024 ? n : i + 1024;
+    unsigned diff = 0;
+    for (int j = i; j < end; j++) diff |= a[j] ^ b[j];
+    if (diff) return 0;
+  }
+  return 1;
+}
+
 // The multiply-add peak: `rounds` × 4096 steps of 12 independent accumulator chains of VL lanes
 // (2·VL flops each), the same loop as conv-isa.cc's peak_gflops; JavaScript keeps the clock, since
 // wasm has none. Returns a lane of the result so the loop is not optimized away.

@@ -263,9 +263,10 @@ struct WinogradConv {
   // V and M of one task: 512 KiB, this machine's L2 per core (lscpu: 1 MiB in 2 instances; an
   // earlier note here took it for 1 MiB a core), chosen by measurement: against 384 KiB and
   // 768 KiB on 64-channel 128x128 convs, 384 split a 64-tile row in two chunks, whose 4-vector
-  // GEMMs ran as 2 + 2, and was 10-20% slower at dilations 2 and 4. At many channels a task still takes one full micro-tile
-  // of columns (NR vectors) past that: aspp2d's F(3x3, 3x3) tasks hold 24 tiles, 1.2 MB, which
-  // was faster than 16 tiles (1.38x against F(2x2, 3x3), where 16 gave 1.16x) or 48 (0.86x).
+  // GEMMs ran as 2 + 2, and was 10-20% slower at dilations 2 and 4. At many channels a task still
+  // takes one full micro-tile of columns (NR vectors) past that: aspp2d's F(3x3, 3x3) tasks hold
+  // 24 tiles, 1.2 MB, which was faster than 16 tiles (1.38x against F(2x2, 3x3), where 16 gave
+  // 1.16x) or 48 (0.86x).
   static constexpr long long kTaskBytes = 512 * 1024;
 
   const ConvDesc& d;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__GLIBC__)
@@ -541,6 +542,21 @@ napi_value Isas(napi_env env, napi_callback_info) {
   return arr;
 }
 
+// packCacheStats() → { entries, bytes, hits, misses }: the packed weights kept between calls
+// (pack-cache.h) and how often a call found its weights there, since the process started.
+napi_value PackCacheStats(napi_env env, napi_callback_info) {
+  const atrous::PackCacheStats st = pack_cache().stats();
+  napi_value out;
+  CHECK_NAPI(napi_create_object(env, &out));
+  const std::pair<const char*, size_t> fields[] = {{"entries", st.entries}, {"bytes", st.bytes}, {"hits", st.hits}, {"misses", st.misses}};
+  for (const auto& f : fields) {
+    napi_value v;
+    CHECK_NAPI(napi_create_double(env, static_cast<double>(f.second), &v));
+    CHECK_NAPI(napi_set_named_property(env, out, f.first, v));
+  }
+  return out;
+}
+
 // Tensor memory: V8 takes each ArrayBuffer's memory from calloc, and glibc serves blocks above its
 // mmap threshold (128 KiB to 32 MiB, adapting) with fresh mmaps and gives freed ones back to the
 // kernel, so every large tensor of every training step paid page faults on first write — about
@@ -565,6 +581,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scratch", nullptr, Scratch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"algorithm", nullptr, Algorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"packCacheStats", nullptr, PackCacheStats, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   atrous::register_pointwise(env, exports);

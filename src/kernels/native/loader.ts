@@ -2,6 +2,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+/** The native addon's kept packed weights (src/kernels/native/pack-cache.h): what it holds, and its hits and misses so far. */
+export interface PackCacheStats {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+}
+
 /** The functions build/Release/atrous_native.node exports (src/kernels/native/addon.cc). */
 export interface NativeAddon {
   /** Instruction sets this CPU supports, best first: 'avx512', 'avx2', 'baseline'. */
@@ -16,6 +24,8 @@ export interface NativeAddon {
   algorithm(isa: string, desc: Int32Array, transposed: boolean): string;
   /** Bytes a call holds: the packed weights and the copy they were packed from (kept between calls), plus each thread's panel. */
   scratch(isa: string, desc: Int32Array, threads: number): number;
+  /** The packed weights kept between calls (pack-cache.h) and how often a call found its own there, since the process started. */
+  packCacheStats(): PackCacheStats;
   /**
    * y = max(x, 0) as torch.relu (NaN stays NaN), over two equally long arrays (src/kernels/csrc/pointwise.h).
    * These four take an optional thread count (default 1); arrays under 65,536 floats run on one.

@@ -4,6 +4,7 @@ import { CONV_DESC_FIELDS, convDesc, transposedDesc } from '../conv-desc.js';
 import type { ConvAlgorithm, ConvKernel } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
 import { fmtBytes, type HeapStats, MAX_BYTES, type WasmHeap } from './memory.js';
+import { WasmPackCache } from './pack-cache.js';
 import { type Scratch, WasmPool } from './pool.js';
 import type { ConvJob } from './protocol.js';
 
@@ -21,12 +22,15 @@ export interface WasmConvKernel extends ConvKernel {
   /** The conv's weight gradient from x and dy into dw (conv-wgrad.h, as the native kernel). */
   weightGrad(plan: ConvPlan, x: Float32Array, dy: Float32Array, dw: Float32Array, threads: number): void;
   /**
-   * Extra memory one call takes: packed weights and per-thread panels (as native), plus the copies
-   * of x, w, bias and y the call makes in wasm memory.
+   * Extra memory one call takes: packed weights and the copy of w they were packed from (kept
+   * between calls: pack-cache.ts) and per-thread panels (as native), plus the copies of x, w,
+   * bias and y the call makes in wasm memory.
    */
   scratchBytes(plan: ConvPlan, threads: number): number;
-  /** Live blocks in this kernel's wasm memory: after a call, the same as before it. */
+  /** Live blocks in this kernel's wasm memory: after a call, the same as before it (kept packed weights apart). */
   heapStats(): HeapStats;
+  /** The packed weights kept between calls and how often a call found its own there. */
+  packCacheStats(): { entries: number; bytes: number; hits: number; misses: number };
   /** Multiply-add GFLOP/s of `threads` threads (the ceiling for this kernel's inner loop). */
   peak(threads: number, seconds: number): number;
   /** Stops the worker threads (they restart on the next multi-threaded call). */
@@ -39,9 +43,11 @@ export interface WasmConvKernel extends ConvKernel {
 export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvKernel[] {
   return variants.map((variant) => {
     let pool: WasmPool | null = null;
+    let packs: WasmPackCache | null = null;
     const get = () => (pool ??= new WasmPool(variant));
+    const cache = () => (packs ??= new WasmPackCache(get().heap, get().exports));
     const run = (plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number, relu = false): void => {
-      const call = prepare(get(), variant, plan, x, w, b, y, relu);
+      const call = prepare(get(), cache(), variant, plan, x, w, b, y, relu);
       try {
         get().run(call.job, call.scratch, threads);
         call.checkGuards();
@@ -58,7 +64,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
       // prepare() sends a transposed plan to the stride-phase kernel.
       transpose: run,
       runAsync: async (plan, x, w, b, y, threads, relu = false) => {
-        const call = prepare(get(), variant, plan, x, w, b, y, relu);
+        const call = prepare(get(), cache(), variant, plan, x, w, b, y, relu);
         try {
           await get().runAsync(call.job, call.scratch, threads);
           call.checkGuards();
@@ -74,9 +80,9 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
           heap.i32(head, CONV_DESC_FIELDS).set(convDesc(plan));
           ex.conv_sizes(head, head + 96);
           const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
-          const copies = plan.batch * (plan.inChannels * prod(plan.inSize) + plan.outChannels * prod(plan.outSize)) +
-            plan.outChannels * ((plan.inChannels / plan.groups) * prod(plan.kernel) + 1);
-          return 4 * (packed + copies + (panel + ints) * Math.min(threads, tasks));
+          const weights = plan.outChannels * (plan.inChannels / plan.groups) * prod(plan.kernel);
+          const copies = plan.batch * (plan.inChannels * prod(plan.inSize) + plan.outChannels * prod(plan.outSize)) + weights + plan.outChannels;
+          return 4 * (packed + weights + copies + (panel + ints) * Math.min(threads, tasks));
         } finally {
           heap.release(head);
         }
@@ -93,6 +99,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
       },
       weightGrad: (plan, x, dy, dw, threads) => weightGrad(get(), variant, plan, x, dy, dw, threads),
       heapStats: () => get().heap.stats(),
+      packCacheStats: () => cache().stats(),
       peak: (threads, seconds) => get().peak(threads, seconds),
       close: async () => pool?.close(),
       pool: get,
@@ -110,11 +117,12 @@ interface Prepared {
 
 /**
  * Checks every buffer against the plan, lays the call out in wasm memory, copies x, w and bias
- * in and packs the weights. The plan is already validated; these checks make sure that no index
- * the kernel computes can wrap around in 32 bits or point past a buffer. A transposed plan runs
- * on the stride-phase kernel (convt_*), whose descriptor is the forward conv's.
+ * in and packs the weights (or finds them packed). The plan is already validated; these checks
+ * make sure that no index the kernel computes can wrap around in 32 bits or point past a buffer.
+ * A transposed plan runs on the stride-phase kernel (convt_*), whose descriptor is the forward
+ * conv's.
  */
-function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, relu: boolean): Prepared {
+function prepare(pool: WasmPool, cache: WasmPackCache, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, relu: boolean): Prepared {
   const op = `${plan.op} (wasm ${variant.isa})`;
   const transposed = plan.transposed;
   const sizes = {
@@ -133,20 +141,24 @@ function prepare(pool: WasmPool, variant: WasmVariant, plan: ConvPlan, x: Float3
 
   const { heap, exports: ex } = pool;
   const head = heap.alloc(128); // desc: 23 int32 at 0; sizes: 4 float64 at 96
-  let block: GuardedBlock<'x' | 'w' | 'bias' | 'y' | 'wpack'> | null = null;
+  let block: GuardedBlock<'x' | 'w' | 'bias' | 'y'> | null = null;
   try {
     heap.i32(head, CONV_DESC_FIELDS).set(desc);
     (transposed ? ex.convt_sizes : ex.conv_sizes)(head, head + 96);
     const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
-    const laid = guardedBlock(heap, op, { x: sizes.x, w: sizes.w, bias: plan.outChannels, y: sizes.y, wpack: packed }, 4 * (panel + ints), tasks);
+    const laid = guardedBlock(heap, op, { x: sizes.x, w: sizes.w, bias: plan.outChannels, y: sizes.y }, 4 * (packed + sizes.w + panel + ints), tasks);
     block = laid;
     const at = laid.at;
     heap.f32(at.x, sizes.x).set(x);
     heap.f32(at.w, sizes.w).set(w);
     if (b) heap.f32(at.bias, b.length).set(b);
-    (transposed ? ex.convt_pack_weights : ex.conv_pack_weights)(head, at.w, at.wpack);
-    const job = { desc: head, x: at.x, wpack: at.wpack, bias: b ? at.bias : 0, y: at.y, tasks, op: transposed ? 'transposed' : 'conv' } as const;
+    // The packing does not depend on the ReLU flag (the last field), so neither does the key.
+    const key = `${transposed ? 'T' : 'F'}${desc.subarray(0, CONV_DESC_FIELDS - 1).join(',')}`;
+    const pack = transposed ? ex.convt_pack_weights : ex.conv_pack_weights;
+    const weights = cache.acquire(key, at.w, sizes.w, packed, (wpack) => pack(head, at.w, wpack));
+    const job = { desc: head, x: at.x, wpack: weights.wpack, bias: b ? at.bias : 0, y: at.y, tasks, op: transposed ? 'transposed' : 'conv' } as const;
     const release = () => {
+      weights.release();
       laid.release();
       heap.release(head);
     };
@@ -182,7 +194,8 @@ function guardedBlock<K extends string>(heap: WasmHeap, op: string, floats: Reco
     end += Math.ceil((floats[name] * 4) / 64) * 64 + GUARD_BYTES;
     guards.push(end - GUARD_BYTES);
   }
-  const need = end + extraBytes + heap.stats().bytes;
+  const held = heap.stats();
+  const need = end + extraBytes + held.bytes + held.kept;
   if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
     throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
   }

@@ -34,6 +34,8 @@ export interface WasmExports {
   /** Parts [begin, end) of `parts` of the weight gradient of conv desc, each in its own work area from `work`. */
   wgrad_run_parts(desc: number, x: number, dy: number, work: number, begin: number, end: number, parts: number): void;
   peak_madd(rounds: number): number;
+  /** 1 if the n 32-bit words at a and b are equal, else 0. */
+  same_bits(a: number, b: number, n: number): number;
 }
 
 /** Node 20's V8 has relaxed SIMD behind this flag; newer ones accept it without. */

@@ -4,7 +4,8 @@
  * so worker threads read and write the same bytes, and it only grows (wasm memory cannot shrink).
  *
  *   [0, heapBase)        the module's own (empty) data and unused linked stack
- *   [heapBase, 4 GiB)    blocks handed out here: per-instance stacks, then per-call buffers
+ *   [heapBase, 4 GiB)    blocks handed out here: per-instance stacks, packed weights kept
+ *                        between calls (pack-cache.ts), per-call buffers
  */
 
 export const PAGE = 65536;
@@ -15,12 +16,14 @@ export const MAX_BYTES = MAX_PAGES * PAGE;
 const ALIGN = 64;
 
 export interface HeapStats {
-  /** Bytes in live blocks, not counting the threads' stacks. */
+  /** Bytes in live blocks, not counting the threads' stacks and the kept packed weights. */
   bytes: number;
-  /** Live blocks, not counting the threads' stacks. */
+  /** Live blocks, not counting the threads' stacks and the kept packed weights. */
   blocks: number;
   /** Bytes in the threads' stacks, which live as long as the thread. */
   stacks: number;
+  /** Bytes of packed weights kept between calls (pack-cache.ts), which live until evicted. */
+  kept: number;
   /** Current size of the memory. */
   capacity: number;
 }
@@ -35,6 +38,7 @@ export class WasmHeap {
   private top: number;
   private readonly live = new Map<number, number>(); // pointer → size
   private readonly stacks = new Set<number>();
+  private readonly kept = new Set<number>();
   private free: { ptr: number; size: number }[] = []; // sorted by ptr, never adjacent
 
   constructor(
@@ -45,7 +49,7 @@ export class WasmHeap {
   }
 
   /** A block of at least `bytes` bytes; throws a RangeError past 4 GiB. */
-  alloc(bytes: number, use: 'data' | 'stack' = 'data'): number {
+  alloc(bytes: number, use: 'data' | 'stack' | 'kept' = 'data'): number {
     const size = align(Math.max(bytes, 1));
     const i = this.free.findIndex((f) => f.size >= size);
     let ptr: number;
@@ -61,6 +65,7 @@ export class WasmHeap {
     }
     this.live.set(ptr, size);
     if (use === 'stack') this.stacks.add(ptr);
+    if (use === 'kept') this.kept.add(ptr);
     return ptr;
   }
 
@@ -69,6 +74,7 @@ export class WasmHeap {
     if (size === undefined) throw new Error(`atrous wasm heap: ${ptr} is not a live block`);
     this.live.delete(ptr);
     this.stacks.delete(ptr);
+    this.kept.delete(ptr);
     let i = this.free.findIndex((f) => f.ptr > ptr);
     if (i < 0) i = this.free.length;
     this.free.splice(i, 0, { ptr, size });
@@ -95,11 +101,13 @@ export class WasmHeap {
   stats(): HeapStats {
     let bytes = 0;
     let stacks = 0;
+    let kept = 0;
     for (const [ptr, size] of this.live) {
       if (this.stacks.has(ptr)) stacks += size;
+      else if (this.kept.has(ptr)) kept += size;
       else bytes += size;
     }
-    return { bytes, blocks: this.live.size - this.stacks.size, stacks, capacity: this.memory.buffer.byteLength };
+    return { bytes, blocks: this.live.size - this.stacks.size - this.kept.size, stacks, kept, capacity: this.memory.buffer.byteLength };
   }
 
   // Views are made per use: growing the memory replaces memory.buffer.
