@@ -333,11 +333,18 @@ struct WinogradConv {
   };
   static Origins origins_from(int k, int dil) { return {origin(k, dil), k % dil, dil}; }
 
-  // `task_bytes` and `vrow_multiple` are for the weight gradient (WinogradWgrad below), whose
-  // tasks reduce over their tiles and so want many more of them.
-  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1)
-      : WinogradConv(desc, InputGrid::of(desc), task_bytes, vrow_multiple) {}
-  WinogradConv(const ConvDesc& desc, const InputGrid& in, long long task_bytes = kTaskBytes, int vrow_multiple = 1) : d(desc), grid(in) {
+  // A forward conv takes fewer rows per task where whole tasks would leave fewer than this many
+  // to share among threads: strided2d's 14 tile rows in tasks of 2 were 7 tasks, 4 and 3 on two
+  // threads, so the second thread could add at most 1.75x.
+  static constexpr int kMinTasks = 16;
+
+  // `task_bytes`, `vrow_multiple` and `min_tasks` are for the weight gradient (WinogradWgrad
+  // below), whose tasks reduce over their tiles and so want many more of them.
+  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1, int min_tasks = kMinTasks)
+      : WinogradConv(desc, InputGrid::of(desc), task_bytes, vrow_multiple, min_tasks) {}
+  WinogradConv(const ConvDesc& desc, const InputGrid& in, long long task_bytes = kTaskBytes, int vrow_multiple = 1,
+               int min_tasks = kMinTasks)
+      : d(desc), grid(in) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
     blocks = (coutG + MR - 1) / MR;
@@ -355,6 +362,11 @@ struct WinogradConv {
     if (nr < 1) nr = 1;
     rtasks = (TR + nr - 1) / nr;
     nr = (TR + rtasks - 1) / rtasks;  // the same rows in every task, give or take one
+    const long long per_rows = static_cast<long long>(d.N) * d.groups * chunks;  // tasks per task row
+    while (nr > 1 && per_rows * rtasks < min_tasks) {  // nr strictly falls: rtasks grows
+      rtasks = (TR + nr - 2) / (nr - 1);
+      nr = (TR + rtasks - 1) / rtasks;
+    }
     staged = CW + d.dW;
   }
 
@@ -777,8 +789,8 @@ struct WinogradWgrad {
   Fwd f;
 
   static bool handles(const ConvDesc& d, int pays_factor = Fwd::kPaysFactor) { return Fwd::handles(d, pays_factor); }
-  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR) {}
-  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR) {}
+  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR, 1) {}
+  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR, 1) {}
 
   long long task_count() const { return f.task_count(); }
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
