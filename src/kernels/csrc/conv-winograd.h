@@ -731,6 +731,16 @@ struct WinogradConv {
         }
         continue;
       }
+      if (d.dW == 1) {  // tile k's outputs are the M columns from M·(k0 + k): one run, checked at its end
+        float* r = row + M * k0;
+        const int whole = clamp_int((d.OW - M * k0) / M, 0, kend);
+        for (int k = 0; k < whole; k++)
+          for (int j = 0; j < M; j++) r[M * k + j] = t[j * CW + k];
+        for (int k = whole; k < kend; k++)
+          for (int j = 0; j < M; j++)
+            if (M * (k0 + k) + j < d.OW) r[M * k + j] = t[j * CW + k];
+        continue;
+      }
       if (d.dW < VL) {  // runs of a few floats: one at a time
         Origins at = origins_from(k0, d.dW);
         for (int k = 0; k < kend; k++) {
