@@ -6,6 +6,18 @@ export type Backend = 'native' | 'wasm' | 'ref';
 /** How a fast kernel computes a conv (ConvKernel.algorithm). */
 export type ConvAlgorithm = 'winograd' | 'winograd-f33' | 'winograd-f44' | 'winograd-f43' | 'winograd-f32' | 'depthwise' | 'direct';
 
+/**
+ * Packed weights a backend keeps between calls (src/kernels/native/pack-cache.h,
+ * src/kernels/wasm/pack-cache.ts): entries and bytes held, and how often a call found its own
+ * weights there (hits) or packed them (misses).
+ */
+export interface PackCacheStats {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+}
+
 /** A float32 forward conv kernel: the one contract every backend implements (registry.ts chooses). */
 export interface ConvKernel {
   /** `<op>_<dtype>_<algo><tile>__<backend>[_<isa>]`, e.g. `conv_f32_direct4x24__native_avx2`. */

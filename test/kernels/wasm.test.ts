@@ -13,6 +13,8 @@ import { activeBackend, setBackend } from '../../src/kernels/registry.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
 import { wasmConvKernels } from '../../src/kernels/wasm/conv.js';
 import { loadWasm } from '../../src/kernels/wasm/loader.js';
+import { WasmPackCache } from '../../src/kernels/wasm/pack-cache.js';
+import { WasmPool } from '../../src/kernels/wasm/pool.js';
 import { planConv } from '../../src/shape/plan-conv.js';
 import { randn } from '../../src/tensor/tensor.js';
 
@@ -125,6 +127,20 @@ test('packed weights are kept between calls (pack-cache.ts): changed ones repack
     const kept = k.packCacheStats();
     assert.ok(heap.kept === kept.bytes && kept.bytes > 0 && kept.bytes <= 64 * 2 ** 20 && kept.entries <= 32, `${k.id}: ${JSON.stringify(kept)}, heap ${heap.kept}`);
   }
+});
+
+test('a packing that writes past its block is refused, and its block freed', () => {
+  const { heap, exports } = new WasmPool(loadWasm()[0]);  // its own memory: the entry kept below stays there
+  const cache = new WasmPackCache(heap, exports);
+  const w = heap.alloc(64);
+  const held = () => ({ bytes: heap.stats().bytes, blocks: heap.stats().blocks, kept: heap.stats().kept });
+  const before = held();
+  assert.throws(() => cache.acquire('k', w, 16, 16, (at) => heap.f32(at, 17).fill(1)), /packing the weights wrote past their block/);
+  assert.deepEqual(held(), before);
+  const ok = cache.acquire('k', w, 16, 16, (at) => heap.f32(at, 16).fill(1));
+  assert.equal(held().kept, before.kept + 64 + 64 + 64, 'weights copy, packed weights, guard zone');
+  ok.release();
+  heap.release(w);
 });
 
 test('a geometry whose indices would pass 2^31 is refused', () => {

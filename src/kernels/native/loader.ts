@@ -1,14 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-
-/** The native addon's kept packed weights (src/kernels/native/pack-cache.h): what it holds, and its hits and misses so far. */
-export interface PackCacheStats {
-  entries: number;
-  bytes: number;
-  hits: number;
-  misses: number;
-}
+import type { PackCacheStats } from '../conv-kernel.js';
 
 /** The functions build/Release/atrous_native.node exports (src/kernels/native/addon.cc). */
 export interface NativeAddon {

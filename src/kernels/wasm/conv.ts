@@ -1,9 +1,9 @@
 import { AtrousError, fmtShape } from '../../errors.js';
 import type { ConvPlan } from '../../shape/plan-conv.js';
 import { CONV_DESC_FIELDS, convDesc, transposedDesc } from '../conv-desc.js';
-import type { ConvAlgorithm, ConvKernel } from '../conv-kernel.js';
+import type { ConvAlgorithm, ConvKernel, PackCacheStats } from '../conv-kernel.js';
 import { loadWasm, type WasmIsa, type WasmVariant } from './loader.js';
-import { fmtBytes, type HeapStats, MAX_BYTES, type WasmHeap } from './memory.js';
+import { fmtBytes, GUARD_BYTES, GUARD_WORD, type HeapStats, MAX_BYTES, type WasmHeap } from './memory.js';
 import { WasmPackCache } from './pack-cache.js';
 import { type Scratch, WasmPool } from './pool.js';
 import type { ConvJob } from './protocol.js';
@@ -14,8 +14,6 @@ const INT32_MAX = 0x7fffffff;
 /** conv_algorithm's codes (conv-wasm.cc). */
 const ALGORITHMS: ConvAlgorithm[] = ['direct', 'depthwise', 'winograd', 'winograd-f43', 'winograd-f32', 'winograd-f33', 'winograd-f44'];
 const prod = (v: readonly number[]) => v.reduce((a, n) => a * n, 1);
-const GUARD_BYTES = 64;
-const GUARD_WORD = 0x5a5a5a5a;
 
 export interface WasmConvKernel extends ConvKernel {
   isa: WasmIsa;
@@ -30,7 +28,7 @@ export interface WasmConvKernel extends ConvKernel {
   /** Live blocks in this kernel's wasm memory: after a call, the same as before it (kept packed weights apart). */
   heapStats(): HeapStats;
   /** The packed weights kept between calls and how often a call found its own there. */
-  packCacheStats(): { entries: number; bytes: number; hits: number; misses: number };
+  packCacheStats(): PackCacheStats;
   /** Multiply-add GFLOP/s of `threads` threads (the ceiling for this kernel's inner loop). */
   peak(threads: number, seconds: number): number;
   /** Stops the worker threads (they restart on the next multi-threaded call). */

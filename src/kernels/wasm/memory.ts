@@ -12,6 +12,9 @@ export const PAGE = 65536;
 /** wasm32 addresses 4 GiB; conv-wasm.cc is linked with --max-memory to match. */
 export const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE;
+/** A zone after a buffer, filled with GUARD_WORD: a kernel writing past the buffer changes it. */
+export const GUARD_BYTES = 64;
+export const GUARD_WORD = 0x5a5a5a5a;
 /** Alignment of every block: a cache line, so threads' scratch blocks never share one. */
 const ALIGN = 64;
 

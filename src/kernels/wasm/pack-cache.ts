@@ -1,5 +1,6 @@
+import type { PackCacheStats } from '../conv-kernel.js';
 import type { WasmExports } from './loader.js';
-import type { WasmHeap } from './memory.js';
+import { GUARD_BYTES, GUARD_WORD, type WasmHeap } from './memory.js';
 
 /**
  * Packed weights kept in wasm memory between calls, as the native addon keeps them
@@ -11,8 +12,8 @@ import type { WasmHeap } from './memory.js';
  * transposed: the key) and used only if the weights are the same bits as the copy it keeps, which
  * wasm compares (conv-wasm.cc: same_bits): training updates weights in place between calls. A
  * model may have several layers of one shape, so a key may have several entries, up to
- * MAX_PER_KEY. Each entry is one heap block, [weights copy | packed weights], counted apart from a
- * call's own blocks (HeapStats.kept). Entries in use by a call (an async one still running) are
+ * MAX_PER_KEY. Each entry is one heap block, [weights copy | packed weights | guard zone], counted
+ * apart from a call's own blocks (HeapStats.kept). Entries in use by a call (an async one still running) are
  * never evicted; where no room can be made, the call packs into a block of its own as before.
  * wasm memory never shrinks, so the limits are lower than native's.
  */
@@ -45,15 +46,15 @@ export class WasmPackCache {
       return { wpack: found.block + lines(4 * found.n), release: () => void found.users-- };
     }
     this.misses++;
-    const size = lines(4 * n) + lines(4 * packedFloats);  // as the heap rounds blocks
+    const size = lines(4 * n) + lines(4 * packedFloats) + GUARD_BYTES;  // as the heap rounds blocks
     if (!this.makeRoom(key, size)) {
-      const block = this.heap.alloc(4 * packedFloats);
-      pack(block);
+      const block = this.heap.alloc(lines(4 * packedFloats) + GUARD_BYTES);
+      this.packGuarded(block, block, lines(4 * packedFloats), pack);
       return { wpack: block, release: () => this.heap.release(block) };
     }
     const block = this.heap.alloc(size, 'kept');
     new Uint8Array(this.heap.memory.buffer).copyWithin(block, w, w + 4 * n);
-    pack(block + lines(4 * n));
+    this.packGuarded(block, block + lines(4 * n), lines(4 * packedFloats), pack);
     const entry: Entry = { key, n, block, size, users: 1 };
     this.entries.unshift(entry);
     this.bytes += size;
@@ -61,8 +62,22 @@ export class WasmPackCache {
   }
 
   /** Entries held, their bytes, and how often a call found its weights kept, since this cache was made. */
-  stats(): { entries: number; bytes: number; hits: number; misses: number } {
+  stats(): PackCacheStats {
     return { entries: this.entries.length, bytes: this.bytes, hits: this.hits, misses: this.misses };
+  }
+
+  /** pack(at) into `bytes` inside `block`; if it fails or writes past them (a kernel bug), frees the block and throws. */
+  private packGuarded(block: number, at: number, bytes: number, pack: (wpack: number) => void): void {
+    this.heap.i32(at + bytes, GUARD_BYTES / 4).fill(GUARD_WORD);
+    try {
+      pack(at);
+      if (this.heap.i32(at + bytes, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD)) {
+        throw new Error('atrous wasm: packing the weights wrote past their block (a guard zone changed); this is a kernel bug, please report it with the shapes');
+      }
+    } catch (e) {
+      this.heap.release(block);
+      throw e;
+    }
   }
 
   private touch(e: Entry): void {
