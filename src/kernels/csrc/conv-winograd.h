@@ -353,8 +353,12 @@ struct WinogradConv {
     TR = ROWS ? tiles_along(d.OH, d.dH) : d.OH;  // 1D: every output row is a row of tiles
     TC = tiles_along(d.OW, d.dW);
     const long long per_tile = static_cast<long long>(XI) * 4 * (vrows + cpad);
-    long long most = task_bytes / per_tile / VL * VL;
-    if (most < NR * VL) most = NR * VL;  // at least one full micro-tile of columns
+    // Whole micro-tiles of columns (NR vectors), at least one: bytenet1d's 128-tile rows, in chunks
+    // of up to 40 tiles, ran as 4 chunks of 4 vectors, whose GEMMs ran as 2 + 2 vectors (8 of the
+    // 12 accumulators); in chunks of up to 24 they run as 3 (conv-ab.sh HEAD bytenet1d 1.36x and
+    // 1.09x; two addon builds in one process 1.34x at one thread, 1.30x at two).
+    long long most = task_bytes / per_tile / (NR * VL) * (NR * VL);
+    if (most < NR * VL) most = NR * VL;
     const int tcpad = round_up(TC, VL);
     chunks = static_cast<int>((tcpad + most - 1) / most);
     CW = round_up((tcpad + chunks - 1) / chunks, VL);
