@@ -660,6 +660,23 @@ struct WinogradConv {
       for (int k = 0; k < NV; k++) *reinterpret_cast<V*>(m + static_cast<size_t>(r) * T + k * VL) = acc[r][k];
   }
 
+  // output_transform's writes for dW = P, a divisor of VL (as stage_periods reads): k0 (a multiple
+  // of VL) starts a period, so tiles k, k + 1, ... of a period have their output j in a run of P
+  // floats at column M·(k0 + k) + j·P; t holds output j of tile k at t[j·CW + k]. The whole
+  // periods inside the row are written unchecked, the rest float by float.
+  template <int P>
+  void write_periods(float* row, const float* t, int k0, int kend) const {
+    const int whole = clamp_int((d.OW - M * k0) / (M * P) * P, 0, kend / P * P);
+    int k = 0;
+    for (; k < whole; k += P)
+      for (int j = 0; j < M; j++)
+        for (int l = 0; l < P; l++) row[M * (k0 + k) + j * P + l] = t[j * CW + k + l];
+    for (; k < kend; k += P)
+      for (int j = 0; j < M; j++)
+        for (int l = 0; l < P && k + l < kend; l++)
+          if (M * (k0 + k) + j * P + l < d.OW) row[M * (k0 + k) + j * P + l] = t[j * CW + k + l];
+  }
+
   // y's outputs of one output channel for one chunk of a tile row: Aᵀ M A + bias, written
   // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds YR·M·CW
   // floats: output (i, j) of the chunk's tiles at (M·i + j)·CW.
@@ -721,28 +738,16 @@ struct WinogradConv {
       const float* t = tmp + M * i * CW;  // output j of tile k at t[j·CW + k]
       // Tiles of one dilation period have consecutive origins (all inside the row); their later
       // outputs, j·dW further on, may run past it.
-      if ((d.dW == 2 && VL % 2 == 0) || (d.dW == 4 && VL % 4 == 0)) {  // runs of dW floats, M·dW apart
-        for (int k = 0; k < kend; k += d.dW) {
-          const int col = M * (k0 + k), n = min_int(d.dW, kend - k);
-          if (n == d.dW && col + M * d.dW <= d.OW) {
-            for (int j = 0; j < M; j++)
-              for (int l = 0; l < d.dW; l++) row[col + j * d.dW + l] = t[j * CW + k + l];
-          } else {
-            for (int j = 0; j < M; j++)
-              for (int l = 0; l < n; l++)
-                if (col + j * d.dW + l < d.OW) row[col + j * d.dW + l] = t[j * CW + k + l];
-          }
-        }
+      if (d.dW == 1) {
+        write_periods<1>(row, t, k0, kend);
         continue;
       }
-      if (d.dW == 1) {  // tile k's outputs are the M columns from M·(k0 + k): one run, checked at its end
-        float* r = row + M * k0;
-        const int whole = clamp_int((d.OW - M * k0) / M, 0, kend);
-        for (int k = 0; k < whole; k++)
-          for (int j = 0; j < M; j++) r[M * k + j] = t[j * CW + k];
-        for (int k = whole; k < kend; k++)
-          for (int j = 0; j < M; j++)
-            if (M * (k0 + k) + j < d.OW) r[M * k + j] = t[j * CW + k];
+      if (d.dW == 2 && VL % 2 == 0) {
+        write_periods<2>(row, t, k0, kend);
+        continue;
+      }
+      if (d.dW == 4 && VL % 4 == 0) {
+        write_periods<4>(row, t, k0, kend);
         continue;
       }
       if (d.dW < VL) {  // runs of a few floats: one at a time
