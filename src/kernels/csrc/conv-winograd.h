@@ -1021,21 +1021,9 @@ struct Subsampling {
 
 // The forward conv on the grid, by Winograd kernel K.
 template <typename K>
-struct WinogradSubsampled : private Subsampling::Desc {
-  K k;
-
+struct WinogradSubsampled : private Subsampling::Desc, public K {
   static bool handles(const ConvDesc& d) { return Subsampling::applies(d) && K::handles(Subsampling::sub_of(d), Subsampling::kPaysFactor); }
-  explicit WinogradSubsampled(const ConvDesc& desc) : Subsampling::Desc(desc), k(sd, Subsampling::grid_of(desc)) {}
-
-  typedef unsigned long long Count;
-  long long task_count() const { return k.task_count(); }
-  Count panel_floats() const { return k.panel_floats(); }
-  Count scratch_ints() const { return k.scratch_ints(); }
-  Count packed_floats() const { return k.packed_floats(); }
-  void pack_weights(const float* w, float* wpack) const { k.pack_weights(w, wpack); }
-  void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
-    k.run_task(i, x, wpack, bias, y, panel, ints);
-  }
+  explicit WinogradSubsampled(const ConvDesc& desc) : Subsampling::Desc(desc), K(sd, Subsampling::grid_of(desc)) {}
 };
 
 // The weight gradient on the grid, by WinogradWgrad W: dy is the same, x is read through the grid.
