@@ -40,6 +40,10 @@ function stressCases(): ConvCase[] {
     c('depthwise multiplier 3', 2, [1, 4, 20, 21], [12, 1, 3, 3], { dilation: [2, 3], padding: 'same', groups: 4 }),
     c('depthwise 9x9: more taps than the kernel lists per row (81 > 64)', 2, [2, 3, 20, 23], [3, 1, 9, 9], { dilation: [2, 1], padding: 'same', groups: 3 }),
     c('depthwise stride 2 along H, 60-wide rows (a whole last tile with a partial last vector)', 2, [2, 6, 19, 60], [6, 1, 3, 3], { dilation: [3, 4], stride: [2, 1], padding: [[2, 3], [4, 4]], groups: 6 }),
+    // The plane kernel writes a row's last vector whole, into the next row's start, except on a
+    // plane's last row or where the spill would pass the next row (rows narrower than half a vector).
+    c('depthwise, rows 3 wide: narrower than a vector', 2, [2, 3, 7, 3], [3, 1, 3, 3], { dilation: [2, 1], padding: 'same', groups: 3 }),
+    c('depthwise, rows 5 wide, 6 tall: the last vector spills into the next row', 2, [1, 4, 6, 5], [4, 1, 3, 3], { dilation: [1, 2], padding: 'same', groups: 4 }),
     c('grouped 2D', 2, [1, 12, 19, 23], [18, 4, 3, 3], { dilation: [3, 2], padding: 'same', groups: 3 }),
     c('1x1', 2, [2, 17, 9, 11], [10, 17, 1, 1], {}),
     c('3D d2 pad 2', 3, [1, 4, 9, 10, 11], [6, 4, 3, 3, 3], { dilation: [2, 2, 2], padding: 2 }),

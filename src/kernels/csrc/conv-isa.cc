@@ -25,7 +25,7 @@ struct Kernels {
   static constexpr int kVL = VL, kMR = MR, kNR = NR;
   typedef DirectConv<VL, MR, NR> Tall;
   typedef DirectConv<VL, 1, 8> Wide;  // one output channel per group
-  typedef DepthwiseConv<VL, 8> Depthwise;
+  typedef DepthwiseConv<VL, 4, 2> Depthwise;  // 2 rows × 4 vectors: 8 multiply-add chains
   typedef WinogradConv<VL, MR, NR> Winograd;  // the same register tile, its K loop contiguous
   typedef WinogradConv<VL, MR, NR, true, 3> Winograd3x3;  // F(3x3, 3x3) where it leaves fewer products
   typedef WinogradConv<VL, MR, NR, true, 4> Winograd4x4;  // F(4x4, 3x3) where it leaves fewer products than both
