@@ -1,8 +1,8 @@
-// Two builds of the AVX2 conv kernels in one process — this checkout's (namespace avx2) and an
-// older revision's (namespace old) — run interleaved on one case: the median ratio of their times
+// Two builds of one instruction set's conv kernels (AVX2 or AVX-512) in one process — this
+// checkout's and an older revision's (namespace old) — run interleaved on one case: the median ratio of their times
 // says what a kernel change bought, with this VM's drift shared by both. A case named
 // "wgrad:<case>" times the weight gradient (one part, one thread) instead of the forward conv.
-//   tools/experiments/conv-ab.sh <revision> <case> [reps]
+//   [ISA=avx2|avx512] tools/experiments/conv-ab.sh <revision> <case> [reps]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,6 +23,8 @@ void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratc
 }  // namespace old
 }  // namespace atrous
 using atrous::ConvDesc;
+// This checkout's build: -DATROUS_TOOL_ISA=avx2 or avx512 (conv-ab.sh, from isa.sh).
+namespace fresh = atrous::ATROUS_TOOL_ISA;
 
 static ConvDesc conv2d(int N, int Ci, int Co, int H, int W, int dil) {
   return ConvDesc{N, Ci, Co, 1, 1, H, W, 1, 3, 3, 1, 1, 1, 1, dil, dil, 0, dil, dil, 1, H, W};
@@ -59,8 +61,8 @@ static double direct_flops(const ConvDesc& d) {
 static int time_wgrad(const char* name, const ConvDesc& d, int reps) {
   typedef atrous::WgradSizes (*Sizes)(const ConvDesc&);
   typedef void (*Run)(const ConvDesc&, const float*, const float*, float*, int*, int, int);
-  const Sizes sizes[2] = {atrous::old::wgrad_sizes, atrous::avx2::wgrad_sizes};
-  const Run run[2] = {atrous::old::wgrad_run, atrous::avx2::wgrad_run};
+  const Sizes sizes[2] = {atrous::old::wgrad_sizes, fresh::wgrad_sizes};
+  const Run run[2] = {atrous::old::wgrad_run, fresh::wgrad_run};
   const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
   std::vector<float> x(xs), dy(ys), scratch[2];
   std::vector<int> ints[2];
@@ -127,9 +129,9 @@ int main(int argc, char** argv) {
   typedef atrous::ConvSizes (*Sizes)(const ConvDesc&);
   typedef void (*Pack)(const ConvDesc&, const float*, float*);
   typedef void (*Run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
-  const Sizes sizes[2] = {atrous::old::conv_sizes, atrous::avx2::conv_sizes};
-  const Pack pack[2] = {atrous::old::conv_pack, atrous::avx2::conv_pack};
-  const Run run[2] = {atrous::old::conv_run, atrous::avx2::conv_run};
+  const Sizes sizes[2] = {atrous::old::conv_sizes, fresh::conv_sizes};
+  const Pack pack[2] = {atrous::old::conv_pack, fresh::conv_pack};
+  const Run run[2] = {atrous::old::conv_run, fresh::conv_run};
   const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * d.KD * d.KH * d.KW,
                ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
   std::vector<float> x(xs), w(ws), b(d.Cout), y[2], wpack[2], panel[2];
@@ -157,6 +159,6 @@ int main(int argc, char** argv) {
   const double flops = direct_flops(d);
   std::printf("%s: old %.3f ms (%.1f GFLOP/s), new %.3f ms (%.1f GFLOP/s, %s), new %.2fx faster (median ratio); max |diff| %.1e of max |y| %.1f\n", name,
               tm.old_s * 1e3, flops / tm.old_s / 1e9, tm.new_s * 1e3, flops / tm.new_s / 1e9,
-              atrous::avx2::conv_algorithm(d), tm.ratio, diff, big);
+              fresh::conv_algorithm(d), tm.ratio, diff, big);
   return 0;
 }

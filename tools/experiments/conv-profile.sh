@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds tools/experiments/conv-profile.cc against the AVX2 kernels and profiles one case with
-# perf (Debian's linux-perf; cpu-clock sampling, which works without hardware counters).
+# Builds tools/experiments/conv-profile.cc against one instruction set's kernels (ISA=avx2 or
+# avx512; by default the best this CPU runs, see isa.sh) and profiles one case with perf (Debian's
+# linux-perf; cpu-clock sampling, which works without hardware counters).
 #   tools/experiments/conv-profile.sh context2d [reps]
+#   ISA=avx2 tools/experiments/conv-profile.sh aspp2d
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/experiments/isa.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 src=src/kernels/csrc
-g++ -std=gnu++17 -O3 -ffp-contract=fast -fno-exceptions -mavx2 -mfma -DATROUS_ISA_NS=avx2 -I$src -c $src/conv-isa.cc -o "$out/isa.o"
-g++ -std=gnu++17 -O2 -I$src tools/experiments/conv-profile.cc "$out/isa.o" -o "$out/conv-profile"
+g++ -std=gnu++17 -O3 -ffp-contract=fast -fno-exceptions "${isa_flags[@]}" -DATROUS_ISA_NS="$ISA" -I$src -c $src/conv-isa.cc -o "$out/isa.o"
+g++ -std=gnu++17 -O2 -I$src -DATROUS_TOOL_ISA="$ISA" tools/experiments/conv-profile.cc "$out/isa.o" -o "$out/conv-profile"
 perf record -q -e cpu-clock -F 5000 -o "$out/perf.data" "$out/conv-profile" "${1:-context2d}" "${2:-40}"
 perf report -i "$out/perf.data" --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8

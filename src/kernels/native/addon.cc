@@ -5,6 +5,7 @@
 // threads and clocks. This file is compiled with baseline flags.
 #include <node_api.h>
 
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <condition_variable>
@@ -92,6 +93,13 @@ T* reuse(std::vector<T>& buf, size_t need) {
 // a busy 2-core VM, a tenth of a small image's conv. One call at a time uses them; a call that
 // finds them busy (an async call overlapping another) starts threads of its own, as before. The
 // threads are detached and never stopped: the process ends them at exit.
+//
+// Between jobs a helper spins for kSpin before it sleeps, and the caller spins as long for the
+// helpers to finish: on a VM an idle vCPU is halted, and waking a thread asleep on it took long
+// enough that strided2d (0.5 ms at one thread) ran at 2 threads only 1.15x faster through the
+// addon, where the same kernel on two spinning threads (tools/experiments/conv-threads.sh) ran
+// 1.81x faster. Back-to-back calls (a network's layers, a training step's convs) find the helpers
+// awake; an idle process stops spinning after kSpin.
 class Helpers {
  public:
   // Runs fn(t) for t = 1..n−1 on helper threads and fn(0) on the caller, then returns true once
@@ -104,43 +112,68 @@ class Helpers {
       std::lock_guard<std::mutex> lk(m_);
       while (static_cast<int>(started_) < n - 1) {
         const int id = ++started_;
-        std::thread([this, id, gen = gen_] { loop(id, gen); }).detach();
+        std::thread([this, id, gen = gen_.load()] { loop(id, gen); }).detach();
       }
       call_ = [](void* f, int t) { (*static_cast<F*>(f))(t); };
       ctx_ = &fn;
       active_ = n;
-      pending_ = n - 1;
-      gen_++;
+      pending_.store(n - 1, std::memory_order_relaxed);
+      gen_.fetch_add(1, std::memory_order_release);  // publishes call_, ctx_, active_ to spinners
     }
     wake_.notify_all();
     fn(0);
-    std::unique_lock<std::mutex> lk(m_);
-    done_.wait(lk, [this] { return pending_ == 0; });
+    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lk(m_);
+      done_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
     return true;
   }
 
  private:
+  static constexpr std::chrono::microseconds kSpin{500};
+
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+  }
+
+  // Polls ready() for up to kSpin; whether it came true.
+  template <typename P>
+  static bool spin_until(P ready) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0;; i++) {
+      if (ready()) return true;
+      cpu_relax();
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return ready();
+    }
+  }
+
   // Helper `id` runs its share of every job from generation `seen` + 1 on.
   void loop(int id, unsigned long long seen) {
-    std::unique_lock<std::mutex> lk(m_);
     for (;;) {
-      wake_.wait(lk, [&] { return gen_ != seen; });
-      seen = gen_;
+      if (!spin_until([&] { return gen_.load(std::memory_order_acquire) != seen; })) {
+        std::unique_lock<std::mutex> lk(m_);
+        wake_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen; });
+      }
+      seen = gen_.load(std::memory_order_acquire);
       if (id >= active_) continue;
-      void (*call)(void*, int) = call_;
-      void* ctx = ctx_;
-      lk.unlock();
-      call(ctx, id);
-      lk.lock();
-      if (--pending_ == 0) done_.notify_one();
+      call_(ctx_, id);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(m_);  // the caller checks pending_ under m_ before it sleeps
+        done_.notify_one();
+      }
     }
   }
 
   std::mutex owner_;  // held by the call using the helpers
   std::mutex m_;
   std::condition_variable wake_, done_;
-  unsigned long long gen_ = 0;  // jobs posted so far
-  int started_ = 0, active_ = 0, pending_ = 0;
+  std::atomic<unsigned long long> gen_{0};  // jobs posted so far
+  std::atomic<int> pending_{0};             // helpers still running the current job
+  int started_ = 0, active_ = 0;            // written under m_ before gen_ moves on
   void (*call_)(void*, int) = nullptr;
   void* ctx_ = nullptr;
 };
