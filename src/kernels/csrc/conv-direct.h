@@ -64,6 +64,7 @@ struct Vec {
 #endif
 
 inline int min_int(int a, int b) { return a < b ? a : b; }
+inline int max_int(int a, int b) { return a > b ? a : b; }
 inline int gcd_int(int a, int b) { return b == 0 ? a : gcd_int(b, a % b); }
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 // Rounds toward +infinity for any sign of a (b > 0); C++ division truncates toward zero.
