@@ -183,7 +183,11 @@ test('a worker that dies mid-call rejects that call (no deadlock) and is replace
   const k = kernels[1];
   const l = layer(7, 64, 64, 120);
   await k.runAsync(l.plan, l.x, l.w, l.b, l.y(), 2); // workers up
-  const pending = k.runAsync(l.plan, l.x, l.w, l.b, l.y(), 2);
+  // A call long enough (about 12 GFLOP) to be still running 5 ms in on any machine: l's own took
+  // under 5 ms on a fast one, and the call then finished before the worker was stopped.
+  const big = planConv('conv2d', 2, [1, 64, 400, 403], [64, 64, 3, 3], null, { dilation: 3, padding: 'same' });
+  const bx = new Float32Array(64 * 400 * 403).fill(0.5), bw = new Float32Array(64 * 64 * 9).fill(0.01);
+  const pending = k.runAsync(big, bx, bw, null, new Float32Array(bx.length), 2);
   await new Promise((r) => setTimeout(r, 5));
   await k.pool().workers[0].terminate();
   await assert.rejects(pending, /worker 0 exited during the call/);

@@ -273,9 +273,11 @@ struct WinogradConv {
   InputGrid grid;      // where x's inputs are (the conv's own plane unless subsampled)
   int cinG, coutG, blocks, cpad;  // cpad = blocks · MR output channels, the padded ones zero
   int TR, TC;          // tile rows and columns of an output plane
-  int CW, chunks;      // tile columns per task (whole vectors) and chunks per tile row
+  int CW, chunks;      // tile columns per task row (whole vectors unless packed) and chunks per tile row
+  int CV;              // CW rounded up to whole vectors: a row's stride in the staged and output scratch
+  bool packed;         // a task's tile rows lie back to back (CW = TC), not each padded to whole vectors
   int nr, rtasks;      // tile rows per task and tasks along the tile rows
-  int staged;          // floats of one staged copy: CW + dW
+  int staged;          // floats of one staged copy: CV + dW
   int vrows;           // rows of each V slab: Cin/groups, rounded up for the weight gradient's blocks
 
   // Winograd pays when each transform is shared by enough channels: an input tile's by
@@ -335,15 +337,17 @@ struct WinogradConv {
 
   // A forward conv takes fewer rows per task where whole tasks would leave fewer than this many
   // to share among threads: strided2d's 14 tile rows in tasks of 2 were 7 tasks, 4 and 3 on two
-  // threads, so the second thread could add at most 1.75x.
-  static constexpr int kMinTasks = 16;
+  // threads, so the second thread could add at most 1.75x. 12, not 16: aspp2d's 24 packed tile
+  // rows on AVX-512 are 12 tasks of 2, which 16 would have split into 24 of one, unpacked.
+  static constexpr int kMinTasks = 12;
 
   // `task_bytes`, `vrow_multiple` and `min_tasks` are for the weight gradient (WinogradWgrad
   // below), whose tasks reduce over their tiles and so want many more of them.
-  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1, int min_tasks = kMinTasks)
-      : WinogradConv(desc, InputGrid::of(desc), task_bytes, vrow_multiple, min_tasks) {}
+  explicit WinogradConv(const ConvDesc& desc, long long task_bytes = kTaskBytes, int vrow_multiple = 1, int min_tasks = kMinTasks,
+                        bool pack_rows = true)
+      : WinogradConv(desc, InputGrid::of(desc), task_bytes, vrow_multiple, min_tasks, pack_rows) {}
   WinogradConv(const ConvDesc& desc, const InputGrid& in, long long task_bytes = kTaskBytes, int vrow_multiple = 1,
-               int min_tasks = kMinTasks)
+               int min_tasks = kMinTasks, bool pack_rows = true)
       : d(desc), grid(in) {
     cinG = d.Cin / d.groups;
     coutG = d.Cout / d.groups;
@@ -362,6 +366,14 @@ struct WinogradConv {
     const int tcpad = round_up(TC, VL);
     chunks = static_cast<int>((tcpad + most - 1) / most);
     CW = round_up((tcpad + chunks - 1) / chunks, VL);
+    // Rows whose tiles leave part of their last vector empty lie back to back in a task's V and M,
+    // so its GEMM has only the task's last vector part empty: on AVX-512 aspp2d's rows of 24 tiles
+    // had been 2 vectors of 16, a third of the GEMM's columns padding, and 2 of the micro-kernel's
+    // 3 vectors. Not where rows are read in place (dW a multiple of VL), nor for the weight
+    // gradient (pack_rows false), whose tasks' rows are whole vectors.
+    packed = pack_rows && ROWS && chunks == 1 && TC % VL != 0 && TR > 1 && !(d.dW % VL == 0 && grid.sW == 1);
+    if (packed) CW = TC;
+    CV = round_up(CW, VL);
     nr = chunks > 1 ? 1 : static_cast<int>(most / CW < TR ? most / CW : TR);
     if (nr < 1) nr = 1;
     rtasks = (TR + nr - 1) / nr;
@@ -371,23 +383,30 @@ struct WinogradConv {
       rtasks = (TR + nr - 2) / (nr - 1);
       nr = (TR + rtasks - 1) / rtasks;
     }
-    staged = CW + d.dW;
+    if (packed && nr == 1) {  // one row a task: nothing to pack
+      packed = false;
+      CW = CV;
+    }
+    staged = CV + d.dW;
   }
 
   typedef unsigned long long Count;
   long long task_count() const { return static_cast<long long>(d.N) * d.groups * rtasks * chunks; }
-  Count tiles() const { return static_cast<Count>(nr) * CW; }
+  Count tiles() const { return static_cast<Count>(stride(nr, CW)); }
+  // The columns of a task's V and M rows: its rows·cols tiles in whole vectors.
+  int stride(int rows, int cols) const { return round_up(rows * cols, VL); }
   // The output row of tile row r: tile origins along H, or r itself (1D).
   int row_origin(int r) const { return ROWS ? origin(r, d.dH) : r; }
   // Slabs (one per ξ) start 64 bytes past a multiple of 4 KiB, so the streams the transforms
-  // read and write fall in different L1 sets.
+  // read and write fall in different L1 sets; the 16 floats past a slab's last row also take a
+  // packed task's last vector (transform_inputs).
   static Count slab(Count floats) { return (floats + 1023) / 1024 * 1024 + 16; }
   Count vs() const { return slab(static_cast<Count>(vrows) * tiles()); }
   Count ms() const { return slab(static_cast<Count>(cpad) * tiles()); }
   // Floats between the padded rows of the contiguous path: a chunk's tiles read at most
   // M·CW + 2·M·dW columns (see transform_inputs); also room for the M staged copies of a row
   // (M·staged floats) and the output transform's M rows of CW per output row of a tile.
-  int pitch() const { return M * CW + 2 * M * d.dW; }
+  int pitch() const { return M * CV + 2 * M * d.dW; }
   // Scratch per concurrent caller: V, M, the staged rows (kStageRows of them, pitch() floats apart),
   // bias.
   Count panel_floats() const { return XI * (vs() + ms()) + static_cast<Count>(kStageRows) * pitch() + cpad; }
@@ -438,7 +457,7 @@ struct WinogradConv {
   Place place(int i) const {
     Place p;
     p.k0 = (i % chunks) * CW;
-    p.cols = min_int(CW, round_up(TC, VL) - p.k0);
+    p.cols = packed ? CW : min_int(CW, round_up(TC, VL) - p.k0);
     i /= chunks;
     p.r0 = (i % rtasks) * nr;
     i /= rtasks;
@@ -452,7 +471,7 @@ struct WinogradConv {
   // tiles and every input channel of its group. `stage` holds UR·pitch() floats, `cmap`
   // M·staged ints.
   void transform_inputs(const Place& p, const float* x, float* v, float* stage, int* cmap) const {
-    const int k0 = p.k0, T = p.rows * p.cols;
+    const int k0 = p.k0, T = stride(p.rows, p.cols);
     const size_t vs = this->vs();
     for (int k = 0; k < staged; k++) {
       const int col = origin(k0 + k, d.dW) - d.pW;
@@ -470,26 +489,38 @@ struct WinogradConv {
     // The input columns the task's tiles read (clipped to the row), for prefetch_rows.
     const int clo = max_int(origin(k0, d.dW) - d.pW, 0);
     const int chi = min_int(origin(k0 + p.cols - 1, d.dW) + (TW - 1) * d.dW - d.pW + 1, d.W);
-    for (int rr = 0; rr < p.rows; rr++) {
+    // Tile rows outer, channels inner; packed, channels outer: a row's last vector runs past its
+    // tiles into the next row's first (written after it) or, from the last row, into the next
+    // channel's first row (written after it too) or the slab's end (slab()).
+    const int steps = p.rows * cinG;
+    const auto at = [&](int a, int* rr, int* c) {
+      *rr = packed ? a % p.rows : a / cinG;
+      *c = packed ? a / p.rows : a % cinG;
+    };
+    for (int a = 0; a < steps; a++) {
+      int rr, c;
+      at(a, &rr, &c);
       const int oh0 = row_origin(p.r0 + rr);
-      for (int c = 0; c < cinG; c++) {
-        const float* xc = xg + static_cast<size_t>(c) * grid.plane;
-        float* dst = v + static_cast<size_t>(c) * T + rr * p.cols;
-        if (c + 1 < cinG) prefetch_rows(xc + grid.plane, oh0, clo, chi);
-        for (int u = 0; u < UR; u++) {
-          const int ih = oh0 + u * d.dH - d.pH;
-          float* row = stage + u * pitch();
-          if (!contiguous) {
-            stage_row(xc, ih, k0, cmap, row);
-          } else if (ih < 0 || ih >= d.H) {
-            for (int j = 0; j < span; j++) row[j] = 0.0f;
-          } else {
-            copy_clipped(xc + grid.row(ih), cbase - d.pW, span, row);
-          }
-        }
-        if (contiguous) input_transform<true>(stage, k0, p.cols, cbase, dst, vs);
-        else input_transform<false>(stage, k0, p.cols, cbase, dst, vs);
+      const float* xc = xg + static_cast<size_t>(c) * grid.plane;
+      float* dst = v + static_cast<size_t>(c) * T + rr * p.cols;
+      if (a + 1 < steps) {
+        int rn, cn;
+        at(a + 1, &rn, &cn);
+        prefetch_rows(xg + static_cast<size_t>(cn) * grid.plane, row_origin(p.r0 + rn), clo, chi);
       }
+      for (int u = 0; u < UR; u++) {
+        const int ih = oh0 + u * d.dH - d.pH;
+        float* row = stage + u * pitch();
+        if (!contiguous) {
+          stage_row(xc, ih, k0, cmap, row);
+        } else if (ih < 0 || ih >= d.H) {
+          for (int j = 0; j < span; j++) row[j] = 0.0f;
+        } else {
+          copy_clipped(xc + grid.row(ih), cbase - d.pW, span, row);
+        }
+      }
+      if (contiguous) input_transform<true>(stage, k0, p.cols, cbase, dst, vs);
+      else input_transform<false>(stage, k0, p.cols, cbase, dst, vs);
     }
   }
 
@@ -497,7 +528,7 @@ struct WinogradConv {
   void run_task(int i, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints) const {
     const Place p = place(i);
     const int g = p.g, n = p.n, r0 = p.r0, rows = p.rows, k0 = p.k0, cols = p.cols;
-    const int T = rows * cols;  // tiles of the task, whole vectors; those past TC are dropped
+    const int T = stride(rows, cols);  // the row stride of V and M
     const size_t vs = this->vs(), ms = this->ms();
     float* v = panel;
     float* m = v + XI * vs;
@@ -598,7 +629,7 @@ struct WinogradConv {
   // are runs of P floats M·P apart in the row, copied as fixed-size moves where they lie inside it.
   template <int P>
   void stage_periods(const float* row, int k0, float* e) const {
-    for (int k = 0; k < staged; k += P) {  // staged = CW + P: whole periods
+    for (int k = 0; k < staged; k += P) {  // staged = CV + P: whole periods
       const int col = M * (k0 + k) - d.pW;  // origin(k0 + k) − pW, k0 + k starting a period
       if (col >= 0 && col + M * P <= d.W) {
         for (int j = 0; j < M; j++)
@@ -696,11 +727,11 @@ struct WinogradConv {
     int k = 0;
     for (; k < whole; k += P)
       for (int j = 0; j < M; j++)
-        for (int l = 0; l < P; l++) row[M * (k0 + k) + j * P + l] = t[j * CW + k + l];
+        for (int l = 0; l < P; l++) row[M * (k0 + k) + j * P + l] = t[j * CV + k + l];
     for (; k < kend; k += P)
       for (int j = 0; j < M; j++)
         for (int l = 0; l < P && k + l < kend; l++)
-          if (M * (k0 + k) + j * P + l < d.OW) row[M * (k0 + k) + j * P + l] = t[j * CW + k + l];
+          if (M * (k0 + k) + j * P + l < d.OW) row[M * (k0 + k) + j * P + l] = t[j * CV + k + l];
   }
 
   // y's outputs of one output channel for one chunk of a tile row: Aᵀ M A + bias, written
@@ -746,14 +777,14 @@ struct WinogradConv {
         }
       }
       for (int i = 0; i < YR; i++)
-        for (int j = 0; j < M; j++) *reinterpret_cast<V*>(tmp + (M * i + j) * CW + k) = o[i][j];
+        for (int j = 0; j < M; j++) *reinterpret_cast<V*>(tmp + (M * i + j) * CV + k) = o[i][j];
       if (d.dW % VL == 0) {  // the lanes that are outputs, one at a time
         const int col = origin(k0 + k, d.dW), lanes = min_int(VL, TC - k0 - k);
         for (int i = 0; i < nrows; i++) {
           float* p = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW + col;
           for (int l = 0; l < lanes; l++)
             for (int j = 0; j < M; j++)
-              if (col + j * d.dW + l < d.OW) p[j * d.dW + l] = tmp[(M * i + j) * CW + k + l];
+              if (col + j * d.dW + l < d.OW) p[j * d.dW + l] = tmp[(M * i + j) * CV + k + l];
         }
       }
     }
@@ -761,7 +792,7 @@ struct WinogradConv {
     const int kend = min_int(cols, TC - k0);
     for (int i = 0; i < nrows; i++) {
       float* row = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW;
-      const float* t = tmp + M * i * CW;  // output j of tile k at t[j·CW + k]
+      const float* t = tmp + M * i * CV;  // output j of tile k at t[j·CV + k]
       // Tiles of one dilation period have consecutive origins (all inside the row); their later
       // outputs, j·dW further on, may run past it.
       if (d.dW == 1) {
@@ -781,7 +812,7 @@ struct WinogradConv {
         for (int k = 0; k < kend; k++) {
           const int col = at.next();
           for (int j = 0; j < M; j++)
-            if (col + j * d.dW < d.OW) row[col + j * d.dW] = t[j * CW + k];
+            if (col + j * d.dW < d.OW) row[col + j * d.dW] = t[j * CV + k];
         }
         continue;
       }
@@ -791,7 +822,7 @@ struct WinogradConv {
         for (int j = 0; j < M; j++) {
           const int lenj = min_int(len, d.OW - col - j * d.dW);
           float* rj = row + col + j * d.dW;
-          for (int l = 0; l < lenj; l++) rj[l] = t[j * CW + k + l];
+          for (int l = 0; l < lenj; l++) rj[l] = t[j * CV + k + l];
         }
         k += len;
       }
@@ -834,8 +865,8 @@ struct WinogradWgrad {
   Fwd f;
 
   static bool handles(const ConvDesc& d, int pays_factor = Fwd::kPaysFactor) { return Fwd::handles(d, pays_factor); }
-  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR, 1) {}
-  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR, 1) {}
+  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR, 1, false) {}
+  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR, 1, false) {}
 
   long long task_count() const { return f.task_count(); }
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
