@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { AtrousError } from '../../src/errors.js';
 import { activeBackend, setBackend } from '../../src/kernels/registry.js';
 import { convRef } from '../../src/kernels/ref/conv.js';
+import { convTransposeRef } from '../../src/kernels/ref/conv-transpose.js';
 import { wasmConvKernels } from '../../src/kernels/wasm/conv.js';
 import { loadWasm } from '../../src/kernels/wasm/loader.js';
 import { WasmPackCache } from '../../src/kernels/wasm/pack-cache.js';
 import { WasmPool } from '../../src/kernels/wasm/pool.js';
-import { planConv } from '../../src/shape/plan-conv.js';
+import { planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
 import { randn } from '../../src/tensor/tensor.js';
 
 const kernels = wasmConvKernels();
@@ -168,6 +169,35 @@ for (const k of kernels) {
     assert.ok(one > 0.1 && two > 0.1, `peak ${one}, ${two} GFLOP/s`);
   });
 }
+
+test('back-to-back calls reach workers still spinning after their last job: conv, transposed conv, weight gradient and peak in turn, each right', () => {
+  const k = kernels[0];
+  const pool = k.pool();
+  const l = layer(21, 6, 10, 20);
+  // The transposed conv of l's geometry: dy (l's output shape) back to x's shape.
+  const t = planConvTranspose('t', 2, [...l.plan.outShape], [10, 6, 3, 3], [6], { dilation: 3, padding: 3 });
+  const dy = randn([...l.plan.outShape], { seed: 22 }).data as Float32Array;
+  const wt = randn([10, 6, 3, 3], { seed: 23 }).data as Float32Array;
+  const bt = randn([6], { seed: 24 }).data as Float32Array;
+  const dxRef = new Float32Array(t.outShape.reduce((a, n) => a * n, 1));
+  convTransposeRef(t, dy, wt, bt, dxRef);
+  const dw1 = new Float32Array(l.w.length);
+  k.weightGrad(l.plan, l.x, dy, dw1, 1);
+  const before = pool.handoffs;
+  for (let i = 0; i < 50; i++) {
+    const y = l.y();
+    k.run(l.plan, l.x, l.w, l.b, y, 2);
+    close(y, l.expected);
+    const dx = new Float32Array(dxRef.length).fill(NaN);
+    k.transpose!(t, dy, wt, bt, dx, 2);
+    close(dx, dxRef);
+    const dw = new Float32Array(l.w.length);
+    k.weightGrad(l.plan, l.x, dy, dw, 2);
+    assert.deepEqual(dw, dw1);
+    if (i % 10 === 0) assert.ok(k.peak(2, 0.002) > 0.1);
+  }
+  assert.ok(pool.handoffs > before, 'no job reached a spinning worker');
+});
 
 test('a trap in a worker fails the call with the worker named, without a hang, and the pool still works after', () => {
   const pool = kernels[0].pool();

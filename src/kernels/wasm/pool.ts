@@ -3,7 +3,7 @@ import { RELAXED_FLAG, type WasmExports, type WasmVariant } from './loader.js';
 import { WasmHeap, createMemory } from './memory.js';
 import {
   BOOTING, BUSY, CONTROL_BYTES, type ConvJob, DEAD, FAILED, IDLE, type Job, keepingStack, MAX_WORKERS, measurePeak, NEXT, PENDING, runTasks,
-  RESULT, runClaimed, STATE, type WorkerInit,
+  RESULT, runClaimed, SPIN, SPIN_MS, STATE, type WorkerInit, writeJob,
 } from './protocol.js';
 
 /** Each instance's stack: conv-direct.h keeps a few hundred bytes there. */
@@ -116,6 +116,9 @@ export class WasmPool {
     }
   }
 
+  /** Jobs handed to a worker still spinning after its last one (through the control block), for tests. */
+  handoffs = 0;
+
   /** Live worker threads, for tests. */
   get workers(): readonly Worker[] {
     return this.slots.map((s) => s.worker);
@@ -158,6 +161,8 @@ export class WasmPool {
    * answering (threadId −1: killed, out of memory) and answers for them as the exit handler would.
    */
   private waitSync(n: number): void {
+    // Spin first, as the workers do after a job: a short call's workers answer within it.
+    for (const until = performance.now() + SPIN_MS; Atomics.load(this.ctl, PENDING) !== 0 && performance.now() < until; );
     for (let p; (p = Atomics.load(this.ctl, PENDING)) !== 0; ) {
       if (Atomics.wait(this.ctl, PENDING, p, 1000) !== 'timed-out') continue;
       for (let i = 0; i < n; i++) {
@@ -181,14 +186,43 @@ export class WasmPool {
     }
   }
 
-  /** Posts one job to each of the first `n` workers, all IDLE, after resetting the counters. */
+  /**
+   * Gives one job to each of the first `n` workers, after resetting the counters: a conv job
+   * through the control block to a worker still spinning after its last job (SPIN → BUSY), else
+   * by message (IDLE → BUSY). A peak job always goes by message (a spinning worker is sent back to
+   * IDLE first). A worker in any other state (it died since it booted) gets the message as before,
+   * and the waits answer for it.
+   */
   private dispatch(n: number, job: (i: number) => Job): void {
     Atomics.store(this.ctl, NEXT, 0);
     Atomics.store(this.ctl, FAILED, 0);
     Atomics.store(this.ctl, PENDING, n);
+    const first = n > 0 ? job(0) : null;
+    if (first?.kind === 'conv') {
+      writeJob(this.control, first.job, (i) => {
+        const j = job(i) as Extract<Job, { kind: 'conv' }>;
+        return { panel: j.panel, ints: j.ints };
+      }, n);
+    }
     for (let i = 0; i < n; i++) {
-      Atomics.store(this.ctl, STATE + i, BUSY);
-      this.slots[i].worker.postMessage(job(i));
+      const slot = STATE + i;
+      for (;;) {
+        if (Atomics.compareExchange(this.ctl, slot, IDLE, BUSY) === IDLE) {
+          this.slots[i].worker.postMessage(job(i));
+          break;
+        }
+        if (first?.kind === 'conv' && Atomics.compareExchange(this.ctl, slot, SPIN, BUSY) === SPIN) {
+          this.handoffs++;
+          break;
+        }
+        if (first?.kind !== 'conv' && Atomics.compareExchange(this.ctl, slot, SPIN, IDLE) === SPIN) continue;
+        const state = Atomics.load(this.ctl, slot);
+        if (state !== IDLE && state !== SPIN) {
+          Atomics.store(this.ctl, slot, BUSY);
+          this.slots[i].worker.postMessage(job(i));
+          break;
+        }
+      }
     }
   }
 

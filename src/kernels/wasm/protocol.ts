@@ -8,8 +8,15 @@ import type { WasmExports } from './loader.js';
  *   Int32 [NEXT]        next unclaimed task of the current conv job
  *   Int32 [PENDING]     workers that still owe the current job an answer
  *   Int32 [FAILED]      workers that failed the current job (their error text is on their port)
- *   Int32 [STATE + w]   worker w: BOOTING → IDLE ⇄ BUSY, and DEAD once it has exited
+ *   Int32 [STATE + w]   worker w: BOOTING → IDLE ⇄ BUSY ⇄ SPIN, and DEAD once it has exited
  *   Float64 [RESULT/8 + w]  worker w's answer to a peak job, in GFLOP/s
+ *   Uint32 [JOB/4 ..]   the current conv job (JOB_FIELDS words), then each worker's panel and ints
+ *
+ * After a job a worker spins for SPIN_MS (SPIN) before it goes back to waiting for messages
+ * (IDLE): the main thread hands a spinning worker its next conv job through the JOB words
+ * (compareExchange SPIN → BUSY) instead of a message, which the worker's event loop would have to
+ * wake up for. A worker leaving SPIN for IDLE uses compareExchange too, so exactly one of the two
+ * moves wins.
  *
  * A worker moves BUSY → IDLE or BUSY → DEAD with compareExchange before it decrements PENDING,
  * and so does the main thread when it sees a worker exit: whichever wins answers for the job,
@@ -21,12 +28,17 @@ export const FAILED = 2;
 export const STATE = 8;
 export const MAX_WORKERS = 255;
 export const RESULT = 2048;
-export const CONTROL_BYTES = RESULT + 8 * MAX_WORKERS;
+export const JOB = RESULT + 8 * MAX_WORKERS;
+const JOB_FIELDS = 8;
+export const CONTROL_BYTES = JOB + 4 * (JOB_FIELDS + 2 * MAX_WORKERS);
+/** How long a worker spins for its next job, and the main thread for the workers' answers. */
+export const SPIN_MS = 0.5;
 
 export const BOOTING = 0;
 export const IDLE = 1;
 export const BUSY = 2;
 export const DEAD = 3;
+export const SPIN = 4;
 
 /**
  * Byte offsets in the shared memory, and how the tasks [0, tasks) are handed out. For a weight
@@ -59,6 +71,26 @@ export interface WorkerInit {
   relaxedFlag: string | null;
   /** Where the worker posts `{ error }` before it reports a failure; read with receiveMessageOnPort. */
   port: MessagePort;
+}
+
+const OPS: ConvJob['op'][] = ['conv', 'transposed', 'wgrad'];
+
+/** Writes a conv job and worker w's panel and ints (w < workers) into the control block's JOB words. */
+export function writeJob(control: SharedArrayBuffer, job: ConvJob, scratch: (w: number) => { panel: number; ints: number }, workers: number): void {
+  const u = new Uint32Array(control, JOB);
+  u.set([job.desc, job.x, job.wpack, job.bias, job.y, job.tasks, job.grain, OPS.indexOf(job.op)]);
+  for (let w = 0; w < workers; w++) {
+    const { panel, ints } = scratch(w);
+    u[JOB_FIELDS + 2 * w] = panel;
+    u[JOB_FIELDS + 2 * w + 1] = ints;
+  }
+}
+
+/** Worker w's job as writeJob left it. */
+export function readJob(control: SharedArrayBuffer, w: number): Job {
+  const u = new Uint32Array(control, JOB);
+  const job: ConvJob = { desc: u[0], x: u[1], wpack: u[2], bias: u[3], y: u[4], tasks: u[5], grain: u[6], op: OPS[u[7]] };
+  return { kind: 'conv', job, panel: u[JOB_FIELDS + 2 * w], ints: u[JOB_FIELDS + 2 * w + 1] };
 }
 
 /** Claims tasks `grain` at a time until none are left. Run by the main thread and every worker. */
