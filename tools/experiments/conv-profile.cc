@@ -18,17 +18,11 @@ using atrous::ConvDesc;
 namespace isa = atrous::ATROUS_TOOL_ISA;
 
 int main(int argc, char** argv) {
-  const char* name = argc > 1 ? argv[1] : "context2d";
-  const int reps = argc > 2 ? std::atoi(argv[2]) : 40;
-  ConvDesc d;
-  if (!suite::find(name, &d)) {
-    std::fprintf(stderr, "unknown case %s\n", name);
-    return 2;
-  }
+  suite::Args a;
+  if (!suite::parse(argc, argv, &a)) return 2;
+  const ConvDesc& d = a.d;
   const atrous::ConvSizes z = isa::conv_sizes(d);
-  const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * d.KD * d.KH * d.KW,
-               ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
-  std::vector<float> x(xs), w(ws), y(ys), b(d.Cout), wpack(z.packed), panel(z.panel);
+  std::vector<float> x(a.xs), w(a.ws), y(a.ys), b(d.Cout), wpack(z.packed), panel(z.panel);
   std::vector<int> ints(z.ints + 1);
   for (auto& v : x) v = std::rand() / float(RAND_MAX) - 0.5f;
   for (auto& v : w) v = std::rand() / float(RAND_MAX) - 0.5f;
@@ -42,10 +36,10 @@ int main(int argc, char** argv) {
   // A second of warm-up: this VM's cores run slower for the first half second of load.
   for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) run();
   std::vector<double> t;
-  for (int r = 0; r < reps; r++) t.push_back(run());
+  for (int r = 0; r < a.reps; r++) t.push_back(run());
   std::sort(t.begin(), t.end());
   const double flops = 2.0 * d.N * d.Cout * (d.Cin / d.groups) * d.KD * d.KH * d.KW * double(d.OD) * d.OH * d.OW;
-  std::printf("%s (%s): median %.3f ms, %.1f GFLOP/s (direct-algorithm flops), %lld tasks\n", name, isa::conv_algorithm(d),
+  std::printf("%s (%s): median %.3f ms, %.1f GFLOP/s (direct-algorithm flops), %lld tasks\n", a.name, isa::conv_algorithm(d),
               t[t.size() / 2] * 1e3, flops / t[t.size() / 2] / 1e9, z.tasks);
   return 0;
 }

@@ -9,8 +9,6 @@ cd "$(dirname "$0")/../.."
 . tools/experiments/isa.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-src=src/kernels/csrc
-g++ -std=gnu++17 -O3 -ffp-contract=fast -fno-exceptions "${isa_flags[@]}" -DATROUS_ISA_NS="$ISA" -I$src -c $src/conv-isa.cc -o "$out/isa.o"
-g++ -std=gnu++17 -O2 -I$src -DATROUS_TOOL_ISA="$ISA" tools/experiments/conv-profile.cc "$out/isa.o" -o "$out/conv-profile"
+build_harness conv-profile "$out"
 perf record -q -e cpu-clock -F 5000 -o "$out/perf.data" "$out/conv-profile" "${1:-context2d}" "${2:-40}"
 perf report -i "$out/perf.data" --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8

@@ -18,17 +18,11 @@ using atrous::ConvDesc;
 namespace isa = atrous::ATROUS_TOOL_ISA;  // -DATROUS_TOOL_ISA=avx2 or avx512 (conv-threads.sh)
 
 int main(int argc, char** argv) {
-  const char* name = argc > 1 ? argv[1] : "context2d";
-  const int reps = argc > 2 ? std::atoi(argv[2]) : 40;
-  ConvDesc d;
-  if (!suite::find(name, &d)) {
-    std::fprintf(stderr, "unknown case %s\n", name);
-    return 2;
-  }
+  suite::Args a;
+  if (!suite::parse(argc, argv, &a)) return 2;
+  const ConvDesc& d = a.d;
   const atrous::ConvSizes z = isa::conv_sizes(d);
-  const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * d.KD * d.KH * d.KW,
-               ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
-  std::vector<float> x(xs), w(ws), y(ys), b(d.Cout), wpack(z.packed), panel(2 * (z.panel + 64));
+  std::vector<float> x(a.xs), w(a.ws), y(a.ys), b(d.Cout), wpack(z.packed), panel(2 * (z.panel + 64));
   std::vector<int> ints(2 * (z.ints + 64));
   for (auto& v : x) v = std::rand() / float(RAND_MAX) - 0.5f;
   for (auto& v : w) v = std::rand() / float(RAND_MAX) - 0.5f;
@@ -65,14 +59,14 @@ int main(int argc, char** argv) {
   // A second of warm-up, then 1- and 2-thread jobs alternately.
   for (const auto t0 = std::chrono::steady_clock::now(); std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0;) run(1), run(2);
   std::vector<double> t1, t2, b0, b1;
-  for (int r = 0; r < reps; r++) {
+  for (int r = 0; r < a.reps; r++) {
     t1.push_back(run(1));
     t2.push_back(run(2));
     b0.push_back(busy[0]), b1.push_back(busy[1]);
   }
   for (auto* v : {&t1, &t2, &b0, &b1}) std::sort(v->begin(), v->end());
-  const int m = reps / 2;
-  std::printf("%s (%s, %lld tasks): 1T %.3f ms, 2T %.3f ms (%.2fx); at 2T thread busy %.3f / %.3f ms\n", name, isa::conv_algorithm(d), z.tasks,
+  const int m = a.reps / 2;
+  std::printf("%s (%s, %lld tasks): 1T %.3f ms, 2T %.3f ms (%.2fx); at 2T thread busy %.3f / %.3f ms\n", a.name, isa::conv_algorithm(d), z.tasks,
               t1[m] * 1e3, t2[m] * 1e3, t1[m] / t2[m], b0[m] * 1e3, b1[m] * 1e3);
   quit = true;
   go.fetch_add(1);

@@ -9,3 +9,10 @@ case "$ISA" in
   avx2) isa_flags=(-mavx2 -mfma) ;;
   *) echo "ISA must be avx2 or avx512, not $ISA" >&2; exit 2 ;;
 esac
+
+# build_harness <tool> <dir>: builds tools/experiments/<tool>.cc against this ISA's kernels as <dir>/<tool>.
+build_harness() {
+  local src=src/kernels/csrc
+  g++ -std=gnu++17 -O3 -ffp-contract=fast -fno-exceptions "${isa_flags[@]}" -DATROUS_ISA_NS="$ISA" -I$src -c $src/conv-isa.cc -o "$2/isa.o"
+  g++ -std=gnu++17 -O2 -I$src -DATROUS_TOOL_ISA="$ISA" "tools/experiments/$1.cc" "$2/isa.o" -o "$2/$1" -lpthread
+}

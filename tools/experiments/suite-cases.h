@@ -1,6 +1,8 @@
 // The forward benchmark's cases (bench/shapes/suite.json) as conv descriptors, and the training
 // bench's TCN layer, for the C++ experiment harnesses (conv-profile.cc, conv-threads.cc).
 #pragma once
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "conv-desc.h"
@@ -29,6 +31,30 @@ inline bool find(const char* name, ConvDesc* d) {
   else if (!std::strcmp(name, "conv3d")) *d = ConvDesc{1, 16, 16, 1, 32, 32, 32, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 32, 32, 32};
   else if (!std::strcmp(name, "depthwise2d")) *d = ConvDesc{1, 256, 256, 256, 1, 65, 65, 1, 3, 3, 1, 1, 1, 1, 6, 6, 0, 6, 6, 1, 65, 65};
   else return false;
+  return true;
+}
+
+// A harness's command line, <case> [reps], and the case's tensor sizes in floats.
+struct Args {
+  const char* name;
+  int reps;
+  ConvDesc d;
+  size_t xs, ws, ys;  // x, w, y
+};
+
+// Reads argv (the case, context2d if none; reps, 40 if none); false, with a message, for an
+// unknown case.
+inline bool parse(int argc, char** argv, Args* a) {
+  a->name = argc > 1 ? argv[1] : "context2d";
+  a->reps = argc > 2 ? std::atoi(argv[2]) : 40;
+  if (!find(a->name, &a->d)) {
+    std::fprintf(stderr, "unknown case %s\n", a->name);
+    return false;
+  }
+  const ConvDesc& d = a->d;
+  a->xs = size_t(d.N) * d.Cin * d.D * d.H * d.W;
+  a->ws = size_t(d.Cout) * d.Cin / d.groups * d.KD * d.KH * d.KW;
+  a->ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
   return true;
 }
 
