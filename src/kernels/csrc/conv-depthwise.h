@@ -20,7 +20,6 @@ namespace ATROUS_ISA_NS {
 template <int VL, int NV, int R>
 struct DepthwiseConv {
   typedef typename Vec<VL>::type V;
-  static constexpr int kCols = VL * NV;  // output columns per full tile
 
   const ConvDesc& d;
   int PH, PW;  // padded plane: rows read by any output row, columns in whole vectors plus the taps' reach

@@ -259,7 +259,7 @@ struct WinogradConv {
   static constexpr int UR = ROWS ? TW : 1;   // input rows of a tile
   static constexpr int YR = ROWS ? M : 1;    // output rows of a tile
   static constexpr int XI = TW * UR;         // transformed values per tile: 16, 25 or 36 (2D), 4 or 6 (1D)
-  static constexpr int kStageRows = UR > 4 ? UR : 4;  // rows of pitch() ≥ M·CW floats: a tile's UR input rows, or YR·M rows of CW (output and dy transforms)
+  static constexpr int kStageRows = UR > 4 ? UR : 4;  // rows of pitch() ≥ M·CV floats: a tile's UR input rows, or YR·M rows of CV (output and dy transforms)
   // V and M of one task: 512 KiB, this machine's L2 per core (lscpu: 1 MiB in 2 instances; an
   // earlier note here took it for 1 MiB a core), chosen by measurement: against 384 KiB and
   // 768 KiB on 64-channel 128x128 convs, 384 split a 64-tile row in two chunks, whose 4-vector
@@ -405,7 +405,7 @@ struct WinogradConv {
   Count ms() const { return slab(static_cast<Count>(cpad) * tiles()); }
   // Floats between the padded rows of the contiguous path: a chunk's tiles read at most
   // M·CW + 2·M·dW columns (see transform_inputs); also room for the M staged copies of a row
-  // (M·staged floats) and the output transform's M rows of CW per output row of a tile.
+  // (M·staged floats) and the output transform's M rows of CV per output row of a tile.
   int pitch() const { return M * CV + 2 * M * d.dW; }
   // Scratch per concurrent caller: V, M, the staged rows (kStageRows of them, pitch() floats apart),
   // bias.
@@ -563,9 +563,7 @@ struct WinogradConv {
   // AVX2 level. Prefetching the whole row regardless of the task's columns made wavenet1d's
   // 16000-wide rows 0.36x.
   void prefetch_rows(const float* xc, int oh0, int clo, int chi) const {
-#if defined(__wasm__)
-    return;  // WebAssembly has no prefetch
-#endif
+#if !defined(__wasm__)  // WebAssembly has no prefetch
     if (clo >= chi) return;
     for (int u = 0; u < UR; u++) {
       const int ih = oh0 + u * d.dH - d.pH;
@@ -575,7 +573,24 @@ struct WinogradConv {
       for (const float* q = row + grid.col(clo); q <= end; q += 16) __builtin_prefetch(q);
       __builtin_prefetch(end);
     }
+#endif
   }
+
+  // Calls f(Period<P>{}) where dW = P is 2, 4 or 8 and divides VL — the
+  // dilations stage_periods and write_periods take as whole periods (8 only where a vector holds
+  // 16 tiles: AVX-512's context2d d8 had gone float by float through cmap, 32% of its time) —
+  // and says whether it did.
+  template <typename F>
+  bool by_periods(F f) const {
+    if (d.dW == 2 && VL % 2 == 0) return f(Period<2>{}), true;
+    if (d.dW == 4 && VL % 4 == 0) return f(Period<4>{}), true;
+    if (d.dW == 8 && VL % 8 == 0) return f(Period<8>{}), true;
+    return false;
+  }
+  template <int P>
+  struct Period {
+    static constexpr int value = P;
+  };
 
   // Phase j's staged copy e + j·staged: e_j[k] = x[ih, origin(k0 + k) + j·dW − pW] for k < staged,
   // zero outside the input. Tiles of one dilation period have consecutive origins, so at
@@ -593,10 +608,7 @@ struct WinogradConv {
       for (int k = 0; k < M * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
       return;
     }
-    if (d.dW == 2 && VL % 2 == 0) return stage_periods<2>(row, k0, e);
-    if (d.dW == 4 && VL % 4 == 0) return stage_periods<4>(row, k0, e);
-    // AVX-512: context2d's d8 (VL 16) had gone float by float through cmap, 32% of its time.
-    if (d.dW == 8 && VL % 8 == 0) return stage_periods<8>(row, k0, e);
+    if (by_periods([&](auto period) { stage_periods<decltype(period)::value>(row, k0, e); })) return;
     if (d.dW < VL) {
       for (int k = 0; k < M * staged; k++) e[k] = cmap[k] >= 0 ? row[cmap[k]] : 0.0f;
       return;
@@ -721,7 +733,7 @@ struct WinogradConv {
 
   // output_transform's writes for dW = P, a divisor of VL (as stage_periods reads): k0 (a multiple
   // of VL) starts a period, so tiles k, k + 1, ... of a period have their output j in a run of P
-  // floats at column M·(k0 + k) + j·P; t holds output j of tile k at t[j·CW + k]. The whole
+  // floats at column M·(k0 + k) + j·P; t holds output j of tile k at t[j·CV + k]. The whole
   // periods inside the row are written unchecked, the rest float by float.
   template <int P>
   void write_periods(float* row, const float* t, int k0, int kend) const {
@@ -737,8 +749,8 @@ struct WinogradConv {
   }
 
   // y's outputs of one output channel for one chunk of a tile row: Aᵀ M A + bias, written
-  // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds YR·M·CW
-  // floats: output (i, j) of the chunk's tiles at (M·i + j)·CW.
+  // through a staged copy (the tiles' columns are not contiguous in y). `tmp` holds YR·M·CV
+  // floats: output (i, j) of the chunk's tiles at (M·i + j)·CV.
   void output_transform(const float* m, size_t ms, float bias, int oh0, int k0, int cols, float* yc, float* tmp) const {
     const V bv = bias - V{};
     int nrows = 1;  // output rows of this tile row inside the plane
@@ -801,18 +813,7 @@ struct WinogradConv {
         write_periods<1>(row, t, k0, kend);
         continue;
       }
-      if (d.dW == 2 && VL % 2 == 0) {
-        write_periods<2>(row, t, k0, kend);
-        continue;
-      }
-      if (d.dW == 4 && VL % 4 == 0) {
-        write_periods<4>(row, t, k0, kend);
-        continue;
-      }
-      if (d.dW == 8 && VL % 8 == 0) {
-        write_periods<8>(row, t, k0, kend);
-        continue;
-      }
+      if (by_periods([&](auto period) { write_periods<decltype(period)::value>(row, t, k0, kend); })) continue;
       if (d.dW < VL) {  // runs of a few floats: one at a time
         Origins at = origins_from(k0, d.dW);
         for (int k = 0; k < kend; k++) {

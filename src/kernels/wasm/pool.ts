@@ -197,29 +197,25 @@ export class WasmPool {
     Atomics.store(this.ctl, NEXT, 0);
     Atomics.store(this.ctl, FAILED, 0);
     Atomics.store(this.ctl, PENDING, n);
-    const first = n > 0 ? job(0) : null;
-    if (first?.kind === 'conv') {
-      writeJob(this.control, first.job, (i) => {
-        const j = job(i) as Extract<Job, { kind: 'conv' }>;
-        return { panel: j.panel, ints: j.ints };
-      }, n);
-    }
+    const jobs = Array.from({ length: n }, (_, i) => job(i));
+    const conv = jobs.length > 0 && jobs.every((j) => j.kind === 'conv');
+    if (conv) writeJob(this.control, jobs);
     for (let i = 0; i < n; i++) {
       const slot = STATE + i;
       for (;;) {
         if (Atomics.compareExchange(this.ctl, slot, IDLE, BUSY) === IDLE) {
-          this.slots[i].worker.postMessage(job(i));
+          this.slots[i].worker.postMessage(jobs[i]);
           break;
         }
-        if (first?.kind === 'conv' && Atomics.compareExchange(this.ctl, slot, SPIN, BUSY) === SPIN) {
+        if (conv && Atomics.compareExchange(this.ctl, slot, SPIN, BUSY) === SPIN) {
           this.handoffs++;
           break;
         }
-        if (first?.kind !== 'conv' && Atomics.compareExchange(this.ctl, slot, SPIN, IDLE) === SPIN) continue;
+        if (!conv && Atomics.compareExchange(this.ctl, slot, SPIN, IDLE) === SPIN) continue;
         const state = Atomics.load(this.ctl, slot);
         if (state !== IDLE && state !== SPIN) {
           Atomics.store(this.ctl, slot, BUSY);
-          this.slots[i].worker.postMessage(job(i));
+          this.slots[i].worker.postMessage(jobs[i]);
           break;
         }
       }

@@ -75,15 +75,16 @@ export interface WorkerInit {
 
 const OPS: ConvJob['op'][] = ['conv', 'transposed', 'wgrad'];
 
-/** Writes a conv job and worker w's panel and ints (w < workers) into the control block's JOB words. */
-export function writeJob(control: SharedArrayBuffer, job: ConvJob, scratch: (w: number) => { panel: number; ints: number }, workers: number): void {
+/** Writes worker w's conv job, jobs[w], into the control block's JOB words (one job, each worker's own panel and ints). */
+export function writeJob(control: SharedArrayBuffer, jobs: readonly Job[]): void {
   const u = new Uint32Array(control, JOB);
-  u.set([job.desc, job.x, job.wpack, job.bias, job.y, job.tasks, job.grain, OPS.indexOf(job.op)]);
-  for (let w = 0; w < workers; w++) {
-    const { panel, ints } = scratch(w);
-    u[JOB_FIELDS + 2 * w] = panel;
-    u[JOB_FIELDS + 2 * w + 1] = ints;
-  }
+  jobs.forEach((j, w) => {
+    if (j.kind !== 'conv') throw new Error('atrous wasm: only conv jobs go through the control block');
+    const { job } = j;
+    if (w === 0) u.set([job.desc, job.x, job.wpack, job.bias, job.y, job.tasks, job.grain, OPS.indexOf(job.op)]);
+    u[JOB_FIELDS + 2 * w] = j.panel;
+    u[JOB_FIELDS + 2 * w + 1] = j.ints;
+  });
 }
 
 /** Worker w's job as writeJob left it. */
