@@ -79,7 +79,7 @@ async function runCase(c: PlannedCase, entries: Entry[], timing: TimingOptions, 
   const base = (e: Entry) => ({ case: c.name, runner: e.runner.id, label: e.runner.label, threads: e.runner.threads, isAtrous: e.summary.isAtrous });
   const fail = (e: Entry, status: 'refused' | 'error', reason: string): void => {
     if (e.timed) rows.push({ ...base(e), status, reason });
-    console.log(`  ${e.runner.id.padEnd(14)} ${status}: ${reason}`);
+    console.log(`  ${e.runner.id.padEnd(22)} ${status}: ${reason}`);
   };
 
   const live: Live[] = [];
@@ -87,7 +87,7 @@ async function runCase(c: PlannedCase, entries: Entry[], timing: TimingOptions, 
   for (const e of entries) {
     if (e.summary.setup !== 'ok') {
       if (e.timed) rows.push({ ...base(e), status: e.summary.setup, reason: e.summary.reason });
-      if (e.timed) console.log(`  ${e.runner.id.padEnd(14)} ${e.summary.setup}: did not start (see setup above)`);
+      if (e.timed) console.log(`  ${e.runner.id.padEnd(22)} ${e.summary.setup}: did not start (see setup above)`);
       continue;
     }
     let prepared: Prepared;
@@ -149,7 +149,7 @@ async function runCase(c: PlannedCase, entries: Entry[], timing: TimingOptions, 
     const flag = row.maxRelErr! > AGREE_TOL ? '  ⚠ DISAGREES' : '';
     const threads = e.runner.threads === 'default' ? 'default' : `${e.runner.threads}t`;
     console.log(
-      `  ${e.runner.id.padEnd(14)} ${threads.padStart(7)}  median ${med.toFixed(2).padStart(8)} ms  min ${row.minMs!.toFixed(2).padStart(8)} ms  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ${String(ct.samplesMs.length).padStart(2)} reps  err ${row.maxRelErr!.toExponential(1)}${flag}`,
+      `  ${e.runner.id.padEnd(22)} ${threads.padStart(7)}  median ${med.toFixed(2).padStart(8)} ms  min ${row.minMs!.toFixed(2).padStart(8)} ms  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ${String(ct.samplesMs.length).padStart(2)} reps  err ${row.maxRelErr!.toExponential(1)}${flag}`,
     );
   }
   // Table order is registry order, whatever order runners finished or refused in.
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
   console.log(`\nagreement, worst max rel err per runner vs ${REFERENCE_ID} (flag > ${AGREE_TOL}):`);
   for (const e of entries.filter((x) => x.timed)) {
     const errs = rows.filter((r) => r.runner === e.runner.id && r.status === 'ok').map((r) => r.maxRelErr ?? 0);
-    console.log(`  ${e.runner.id.padEnd(14)} ${errs.length ? Math.max(...errs).toExponential(1) : 'n/a (no output)'}`);
+    console.log(`  ${e.runner.id.padEnd(22)} ${errs.length ? Math.max(...errs).toExponential(1) : 'n/a (no output)'}`);
   }
 
   const results: Results = {

@@ -44,7 +44,7 @@ export {
 } from './tensor/tensor.js';
 
 export { type ConvActivation, type ConvArgs, conv1d, conv2d, conv3d, convAsync } from './ops/conv.js';
-export { activeBackend, type Backend, getThreads, setBackend, setThreads } from './kernels/registry.js';
+export { activeBackend, type Backend, getThreads, releaseWasmArray, setBackend, setThreads, wasmArray } from './kernels/registry.js';
 export { type ConvTransposeArgs, convTranspose1d, convTranspose2d, convTranspose3d } from './ops/conv-transpose.js';
 export { convBiasGrad, convInputGrad, convWeightGrad } from './ops/conv-grad.js';
 export { type TfDataFormat, type TfPadding, tfConv2d } from './ops/tf-conv2d.js';

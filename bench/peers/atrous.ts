@@ -3,6 +3,10 @@
  * and the WebAssembly build (relaxed SIMD where accepted, else SIMD128), each at 1 and 2 threads.
  * Each timed run is one whole conv call as the registry makes it: weights packed, panels built,
  * output written. Kernels that are unavailable (no compiler at install) are refused with the reason.
+ * The wasm runners take plain arrays, which every call copies into wasm memory and out, as
+ * onnxruntime-web copies its input and output; atrous-wasm-1t-inplace takes x and y from
+ * wasmArray (src/kernels/wasm/resident.ts), read and written where they are, as
+ * tfjs-backend-wasm's tensors live in its memory.
  */
 import { nativeConvKernels } from '../../src/kernels/native/conv.js';
 import { loadNative, nativeLoadError } from '../../src/kernels/native/loader.js';
@@ -15,9 +19,12 @@ interface Kernel {
   id: string;
   run(plan: PlannedCase['plan'], x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number): void;
   scratchBytes(plan: PlannedCase['plan'], threads: number): number;
+  /** Wasm: an array in its memory, read in place as x (src/kernels/wasm/resident.ts). */
+  allocArray?(length: number): Float32Array;
+  releaseArray?(array: Float32Array): void;
 }
 
-function kernelRunner(id: string, label: string, threads: number, peakKind: 'native' | 'wasm', find: () => Kernel | string): Runner {
+function kernelRunner(id: string, label: string, threads: number, peakKind: 'native' | 'wasm', find: () => Kernel | string, inPlace = false): Runner {
   let kernel: Kernel | string = 'not set up';
   return {
     id,
@@ -34,14 +41,20 @@ function kernelRunner(id: string, label: string, threads: number, peakKind: 'nat
     async prepare(c: PlannedCase, x: Float32Array, w: Float32Array, b: Float32Array): Promise<Prepared> {
       if (typeof kernel === 'string') throw new Refused(kernel);
       const k = kernel;
-      const y = new Float32Array(c.outShape.reduce((a, n) => a * n, 1));
+      const ylen = c.outShape.reduce((a, n) => a * n, 1);
+      if (inPlace && !(k.allocArray && k.releaseArray)) throw new Refused(`${k.id} has no arrays of its own memory`);
+      const arrays = inPlace ? { x: k.allocArray!(x.length), y: k.allocArray!(ylen) } : { x, y: new Float32Array(ylen) };
+      if (inPlace) arrays.x.set(x);
       return {
         async run() {
-          k.run(c.plan, x, w, b, y, threads);
-          return y;
+          k.run(c.plan, arrays.x, w, b, arrays.y, threads);
+          return arrays.y;
         },
-        async dispose() {},
-        extraBytes: k.scratchBytes(c.plan, threads),
+        async dispose() {
+          if (inPlace) for (const a of [arrays.x, arrays.y]) k.releaseArray!(a);
+        },
+        // scratchBytes counts the copies of x and y, which a call in place does not make.
+        extraBytes: k.scratchBytes(c.plan, threads) - (inPlace ? 4 * (x.length + ylen) : 0),
       };
     },
   };
@@ -59,6 +72,7 @@ export function atrousKernelRunners(): Runner[] {
     kernelRunner('atrous-native-2t', 'atrous native (N-API addon)', 2, 'native', native),
     kernelRunner('atrous-wasm-1t', 'atrous wasm (worker threads)', 1, 'wasm', wasm),
     kernelRunner('atrous-wasm-2t', 'atrous wasm (worker threads)', 2, 'wasm', wasm),
+    kernelRunner('atrous-wasm-1t-inplace', 'atrous wasm, x and y from wasmArray (no copies)', 1, 'wasm', wasm, true),
   ];
 }
 

@@ -9,7 +9,7 @@ import { phaseKernelFits } from './conv-desc.js';
 import { transposeAsConv } from './conv-transpose-as-conv.js';
 import { convRef } from './ref/conv.js';
 import { reluRef } from './ref/relu.js';
-import { wasmConvKernels } from './wasm/conv.js';
+import { type WasmConvKernel, wasmConvKernels } from './wasm/conv.js';
 import { loadWasm, wasmLoadErrors } from './wasm/loader.js';
 import { convTransposeRef } from './ref/conv-transpose.js';
 
@@ -33,14 +33,41 @@ let pinned: Backend | null = null;
 // The kernels take at most 256 threads (src/kernels/native/addon.cc).
 let threadCount = Math.min(256, availableParallelism());
 let kernels: ConvKernel[] | null = null;
+let wasmKernels: WasmConvKernel[] = [];
 
 /** Every forward conv kernel usable here, fastest first; the conformance test runs them all. */
 export function convKernels(): ConvKernel[] {
   if (!kernels) {
     const addon = loadNative();
-    kernels = [...(addon ? nativeConvKernels(addon) : []), ...wasmConvKernels(), refKernel];
+    wasmKernels = wasmConvKernels();
+    kernels = [...(addon ? nativeConvKernels(addon) : []), ...wasmKernels, refKernel];
   }
   return kernels;
+}
+
+/** The wasm kernel calls go to when the wasm backend is chosen. */
+function wasmKernel(op: string): WasmConvKernel {
+  convKernels();
+  const k = wasmKernels[0];
+  if (!k) throw new AtrousError('bad_argument', `${op}: the wasm backend is not available (${unavailable('wasm')})`);
+  return k;
+}
+
+/**
+ * A zero-filled Float32Array of `length` floats in the wasm backend's memory, as
+ * tfjs-backend-wasm keeps its tensors: a conv on the wasm backend reads it in place as the input
+ * and writes it in place as the output, where it copies any other array in and out on every call
+ * (on the depthwise2d benchmark those copies are a third of the call). Every other backend takes it
+ * as the plain Float32Array it is. Give it back with releaseWasmArray, or drop it: it is released
+ * once collected (a subarray of it does not keep it alive).
+ */
+export function wasmArray(length: number): Float32Array {
+  return wasmKernel('wasmArray').allocArray(length);
+}
+
+/** Gives an array from wasmArray back to the wasm memory now. Throws while a conv still uses it. */
+export function releaseWasmArray(array: Float32Array): void {
+  wasmKernel('releaseWasmArray').releaseArray(array);
 }
 
 // ATROUS_BACKEND as first read: every conv and every native ReLU asks which backend to use, and

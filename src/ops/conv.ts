@@ -1,4 +1,5 @@
 import { needsGrad, record } from '../autograd/node.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { runConv, runConvAsync } from '../kernels/registry.js';
 import { type ConvOptions, type ConvPlan, planConv } from '../shape/plan-conv.js';
 import { Tensor, uninitialized } from '../tensor/tensor.js';
@@ -6,7 +7,7 @@ import { checkTensors } from './check-tensors.js';
 import { convBiasGrad, convInputGrad, convWeightGrad } from './conv-grad.js';
 import { reluGradInto } from './unary.js';
 import { recycle } from '../tensor/buffer-pool.js';
-import { AtrousError } from '../errors.js';
+import { AtrousError, fmtShape } from '../errors.js';
 
 /** What a conv applies to its output in the same op: nothing, or ReLU. */
 export type ConvActivation = 'linear' | 'relu';
@@ -21,6 +22,14 @@ export interface ConvArgs extends ConvOptions {
    * ReLU as it stores each output, so the op saves ReLU's separate array and pass over memory.
    */
   activation?: ConvActivation;
+  /**
+   * A tensor to write the output into, of the output's shape and the input's dtype; the op
+   * returns it. Its data may be an array from `wasmArray`, which the wasm backend then writes in
+   * place instead of copying the output out of its memory. It must not share memory with x, the
+   * weight or the bias, and is refused while gradients are recorded (the backward pass keeps the
+   * output, which a reused `out` would overwrite).
+   */
+  out?: Tensor;
 }
 
 function checkArgs(op: string, args: unknown): ConvArgs {
@@ -46,7 +55,28 @@ function prepare(op: string, nd: number, x: Tensor, weight: Tensor, argsIn: Conv
   const plan = planConv(op, nd, x.shape, weight.shape, bias === null ? null : bias.shape, args);
   // Every kernel writes every output (the reference by assignment; the fast ones are checked on
   // outputs prefilled with NaN), so the output skips the zero fill.
-  return { plan, bias, y: uninitialized(plan.outShape, x.dtype), relu };
+  const y = args.out === undefined ? uninitialized(plan.outShape, x.dtype) : checkOut(op, args.out, plan, [x, weight, bias]);
+  return { plan, bias, y, relu };
+}
+
+/** `out` as prepare takes it: a tensor of the output's shape and dtype, sharing no memory with the inputs. */
+function checkOut(op: string, out: unknown, plan: ConvPlan, inputs: (Tensor | null)[]): Tensor {
+  const x = inputs[0] as Tensor;
+  if (!(out instanceof Tensor)) throw new AtrousError('bad_argument', `${op}: out must be a Tensor, got ${out === null ? 'null' : typeof out}`);
+  if (out.dtype !== x.dtype || out.shape.length !== plan.outShape.length || out.shape.some((n, i) => n !== plan.outShape[i])) {
+    throw new AtrousError('bad_tensor', `${op}: out must be ${x.dtype} ${fmtShape(plan.outShape)} (the output of x ${fmtShape(x.shape)}), got ${out.dtype} ${fmtShape(out.shape)}`);
+  }
+  for (const [name, t] of [['x', inputs[0]], ['weight', inputs[1]], ['bias', inputs[2]]] as const) {
+    if (t !== null && overlaps(out.data, t.data)) throw new AtrousError('bad_argument', `${op}: out shares memory with ${name}; the kernels read it while they write out`);
+  }
+  if (isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad)) {
+    throw new AtrousError('bad_argument', `${op}: out is refused while gradients are recorded (an input requires grad); call it under noGrad, or drop out`);
+  }
+  return out;
+}
+
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** Validates, plans and runs a conv; `op` names the entry point in error messages. */

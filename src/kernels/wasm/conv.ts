@@ -7,6 +7,7 @@ import { fmtBytes, GUARD_BYTES, GUARD_WORD, type HeapStats, MAX_BYTES, type Wasm
 import { WasmPackCache } from './pack-cache.js';
 import { type Scratch, WasmPool } from './pool.js';
 import type { ConvJob } from './protocol.js';
+import { ResidentArrays } from './resident.js';
 
 /** Output channels × output columns of each build's register tile (conv-wasm.cc: MR × VL·NR). */
 const TILES: Record<WasmIsa, string> = { relaxed: '3x12', simd128: '4x12' };
@@ -31,6 +32,14 @@ export interface WasmConvKernel extends ConvKernel {
   packCacheStats(): PackCacheStats;
   /** Multiply-add GFLOP/s of `threads` threads (the ceiling for this kernel's inner loop). */
   peak(threads: number, seconds: number): number;
+  /**
+   * A zero-filled Float32Array of `length` floats in this kernel's wasm memory: a call given it
+   * as x reads it in place and given it as y writes it in place, instead of copying it in or out
+   * (resident.ts). Returned to the memory by releaseArray, or when collected.
+   */
+  allocArray(length: number): Float32Array;
+  /** Returns an array from allocArray to the memory now; throws while a call still uses it. */
+  releaseArray(array: Float32Array): void;
   /** Stops the worker threads (they restart on the next multi-threaded call). */
   close(): Promise<void>;
   /** The memory and threads behind this kernel, created on first use; for tests and benchmarks. */
@@ -42,14 +51,15 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
   return variants.map((variant) => {
     let pool: WasmPool | null = null;
     let packs: WasmPackCache | null = null;
+    let arrays: ResidentArrays | null = null;
     const get = () => (pool ??= new WasmPool(variant));
     const cache = () => (packs ??= new WasmPackCache(get().heap, get().exports));
+    const resident = () => (arrays ??= new ResidentArrays(get().heap));
     const run = (plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, threads: number, relu = false): void => {
-      const call = prepare(get(), cache(), variant, plan, x, w, b, y, relu);
+      const call = prepare(get(), cache(), resident(), variant, plan, x, w, b, y, relu);
       try {
         get().run(call.job, call.scratch, threads);
-        call.checkGuards();
-        y.set(get().heap.f32(call.job.y, y.length));
+        call.finish(y);
       } finally {
         call.release();
       }
@@ -62,11 +72,10 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
       // prepare() sends a transposed plan to the stride-phase kernel.
       transpose: run,
       runAsync: async (plan, x, w, b, y, threads, relu = false) => {
-        const call = prepare(get(), cache(), variant, plan, x, w, b, y, relu);
+        const call = prepare(get(), cache(), resident(), variant, plan, x, w, b, y, relu);
         try {
           await get().runAsync(call.job, call.scratch, threads);
-          call.checkGuards();
-          y.set(get().heap.f32(call.job.y, y.length));
+          call.finish(y);
         } finally {
           call.release();
         }
@@ -97,6 +106,8 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
       },
       weightGrad: (plan, x, dy, dw, threads) => weightGrad(get(), variant, plan, x, dy, dw, threads),
       heapStats: () => get().heap.stats(),
+      allocArray: (length) => resident().alloc(length, `wasmArray (wasm ${variant.isa})`),
+      releaseArray: (array) => resident().release(array, `releaseWasmArray (wasm ${variant.isa})`),
       packCacheStats: () => cache().stats(),
       peak: (threads, seconds) => get().peak(threads, seconds),
       close: async () => pool?.close(),
@@ -109,18 +120,19 @@ interface Prepared {
   job: Omit<ConvJob, 'grain'>;
   scratch: Scratch;
   release(): void;
-  /** Throws if the call wrote into a guard zone between its buffers. */
-  checkGuards(): void;
+  /** After the kernels ran: throws if they wrote into a guard zone, else copies the output to y unless it was written in place. */
+  finish(y: Float32Array): void;
 }
 
 /**
  * Checks every buffer against the plan, lays the call out in wasm memory, copies x, w and bias
- * in and packs the weights (or finds them packed). The plan is already validated; these checks
+ * in and packs the weights (or finds them packed). An x or y from allocArray is used where it is
+ * (resident.ts), except a y that is also x: the kernels read x while they write y. The plan is already validated; these checks
  * make sure that no index the kernel computes can wrap around in 32 bits or point past a buffer.
  * A transposed plan runs on the stride-phase kernel (convt_*), whose descriptor is the forward
  * conv's.
  */
-function prepare(pool: WasmPool, cache: WasmPackCache, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, relu: boolean): Prepared {
+function prepare(pool: WasmPool, cache: WasmPackCache, resident: ResidentArrays, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, relu: boolean): Prepared {
   const op = `${plan.op} (wasm ${variant.isa})`;
   const transposed = plan.transposed;
   const sizes = {
@@ -138,16 +150,19 @@ function prepare(pool: WasmPool, cache: WasmPackCache, variant: WasmVariant, pla
   const desc = transposed ? transposedDesc(plan) : convDesc(plan, relu); // also refuse geometry the 32-bit indexing cannot hold
 
   const { heap, exports: ex } = pool;
+  const inX = resident.find(x);
+  const inY = y === x ? undefined : resident.find(y);
   const head = heap.alloc(128); // desc: 23 int32 at 0; sizes: 4 float64 at 96
   let block: GuardedBlock<'x' | 'w' | 'bias' | 'y'> | null = null;
   try {
     heap.i32(head, CONV_DESC_FIELDS).set(desc);
     (transposed ? ex.convt_sizes : ex.conv_sizes)(head, head + 96);
     const [packed, panel, ints, tasks] = heap.f64(head + 96, 4);
-    const laid = guardedBlock(heap, op, { x: sizes.x, w: sizes.w, bias: plan.outChannels, y: sizes.y }, 4 * (packed + sizes.w + panel + ints), tasks);
+    const regions = { x: inX ? 0 : sizes.x, w: sizes.w, bias: plan.outChannels, y: inY ? 0 : sizes.y };
+    const laid = guardedBlock(heap, op, regions, 4 * (packed + sizes.w + panel + ints), tasks);
     block = laid;
-    const at = laid.at;
-    heap.f32(at.x, sizes.x).set(x);
+    const at = { ...laid.at, x: inX ? inX.ptr : laid.at.x, y: inY ? inY.ptr : laid.at.y };
+    if (!inX) heap.f32(at.x, sizes.x).set(x);
     heap.f32(at.w, sizes.w).set(w);
     if (b) heap.f32(at.bias, b.length).set(b);
     // The packing does not depend on the ReLU flag (the last field), so neither does the key.
@@ -155,13 +170,21 @@ function prepare(pool: WasmPool, cache: WasmPackCache, variant: WasmVariant, pla
     const pack = transposed ? ex.convt_pack_weights : ex.conv_pack_weights;
     const weights = cache.acquire(key, at.w, sizes.w, packed, (wpack) => pack(head, at.w, wpack));
     const job = { desc: head, x: at.x, wpack: weights.wpack, bias: b ? at.bias : 0, y: at.y, tasks, op: transposed ? 'transposed' : 'conv' } as const;
+    if (inX) inX.busy++;
+    if (inY) inY.busy++;
     const release = () => {
       weights.release();
       laid.release();
       heap.release(head);
+      if (inX) inX.busy--;
+      if (inY) inY.busy--;
     };
-    const checkGuards = laid.checkGuards;
-    return { job, scratch: { panelBytes: panel * 4, intsBytes: ints * 4 }, release, checkGuards };
+    const finish = (out: Float32Array) => {
+      laid.checkGuards();
+      if (inY && resident.guardChanged(inY)) laid.fail();
+      if (!inY) out.set(heap.f32(at.y, sizes.y));
+    };
+    return { job, scratch: { panelBytes: panel * 4, intsBytes: ints * 4 }, release, finish };
   } catch (e) {
     block?.release();
     heap.release(head);
@@ -174,6 +197,8 @@ interface GuardedBlock<K extends string> {
   at: Record<K, number>;
   /** Throws if the call wrote into a guard zone between the regions. */
   checkGuards(): void;
+  /** Throws the error checkGuards throws (for a guard zone outside the block). */
+  fail(): never;
   release(): void;
 }
 
@@ -193,20 +218,22 @@ function guardedBlock<K extends string>(heap: WasmHeap, op: string, floats: Reco
     guards.push(end - GUARD_BYTES);
   }
   const held = heap.stats();
-  const need = end + extraBytes + held.bytes + held.kept;
+  const need = end + extraBytes + held.bytes + held.kept + held.resident;
   if (!Number.isSafeInteger(need) || need > MAX_BYTES || tasks > INT32_MAX - 256) {
     throw new AtrousError('bad_argument', `${op}: needs ${fmtBytes(need)} of WebAssembly memory, more than wasm32's 4 GiB; use the native or ref backend`);
   }
   const data = heap.alloc(end);
   for (const g of guards) heap.i32(data + g, GUARD_BYTES / 4).fill(GUARD_WORD);
   for (const name of Object.keys(at) as K[]) at[name] += data;
+  const fail = (): never => {
+    throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
+  };
   return {
     at,
     checkGuards: () => {
-      if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) {
-        throw new Error(`atrous wasm: ${op} wrote outside its buffers (a guard zone changed); this is a kernel bug, please report it with the shapes`);
-      }
+      if (guards.some((g) => heap.i32(data + g, GUARD_BYTES / 4).some((v) => v !== GUARD_WORD))) fail();
     },
+    fail,
     release: () => heap.release(data),
   };
 }

@@ -5,7 +5,8 @@
  *
  *   [0, heapBase)        the module's own (empty) data and unused linked stack
  *   [heapBase, 4 GiB)    blocks handed out here: per-instance stacks, packed weights kept
- *                        between calls (pack-cache.ts), per-call buffers
+ *                        between calls (pack-cache.ts), arrays handed to the user
+ *                        (resident.ts), per-call buffers
  */
 
 export const PAGE = 65536;
@@ -19,14 +20,16 @@ export const GUARD_WORD = 0x5a5a5a5a;
 const ALIGN = 64;
 
 export interface HeapStats {
-  /** Bytes in live blocks, not counting the threads' stacks and the kept packed weights. */
+  /** Bytes in live blocks, not counting the threads' stacks, the kept packed weights and resident arrays. */
   bytes: number;
-  /** Live blocks, not counting the threads' stacks and the kept packed weights. */
+  /** Live blocks, not counting the threads' stacks, the kept packed weights and resident arrays. */
   blocks: number;
   /** Bytes in the threads' stacks, which live as long as the thread. */
   stacks: number;
   /** Bytes of packed weights kept between calls (pack-cache.ts), which live until evicted. */
   kept: number;
+  /** Bytes of arrays handed to the user (resident.ts), which live until released or collected. */
+  resident: number;
   /** Current size of the memory. */
   capacity: number;
 }
@@ -42,6 +45,7 @@ export class WasmHeap {
   private readonly live = new Map<number, number>(); // pointer → size
   private readonly stacks = new Set<number>();
   private readonly kept = new Set<number>();
+  private readonly resident = new Set<number>();
   private free: { ptr: number; size: number }[] = []; // sorted by ptr, never adjacent
 
   constructor(
@@ -52,7 +56,7 @@ export class WasmHeap {
   }
 
   /** A block of at least `bytes` bytes; throws a RangeError past 4 GiB. */
-  alloc(bytes: number, use: 'data' | 'stack' | 'kept' = 'data'): number {
+  alloc(bytes: number, use: 'data' | 'stack' | 'kept' | 'resident' = 'data'): number {
     const size = align(Math.max(bytes, 1));
     const i = this.free.findIndex((f) => f.size >= size);
     let ptr: number;
@@ -69,6 +73,7 @@ export class WasmHeap {
     this.live.set(ptr, size);
     if (use === 'stack') this.stacks.add(ptr);
     if (use === 'kept') this.kept.add(ptr);
+    if (use === 'resident') this.resident.add(ptr);
     return ptr;
   }
 
@@ -78,6 +83,7 @@ export class WasmHeap {
     this.live.delete(ptr);
     this.stacks.delete(ptr);
     this.kept.delete(ptr);
+    this.resident.delete(ptr);
     let i = this.free.findIndex((f) => f.ptr > ptr);
     if (i < 0) i = this.free.length;
     this.free.splice(i, 0, { ptr, size });
@@ -105,12 +111,15 @@ export class WasmHeap {
     let bytes = 0;
     let stacks = 0;
     let kept = 0;
+    let resident = 0;
     for (const [ptr, size] of this.live) {
       if (this.stacks.has(ptr)) stacks += size;
       else if (this.kept.has(ptr)) kept += size;
+      else if (this.resident.has(ptr)) resident += size;
       else bytes += size;
     }
-    return { bytes, blocks: this.live.size - this.stacks.size - this.kept.size, stacks, kept, capacity: this.memory.buffer.byteLength };
+    const blocks = this.live.size - this.stacks.size - this.kept.size - this.resident.size;
+    return { bytes, blocks, stacks, kept, resident, capacity: this.memory.buffer.byteLength };
   }
 
   // Views are made per use: growing the memory replaces memory.buffer.
