@@ -70,8 +70,8 @@ export function atrousKernelRunners(): Runner[] {
   return [
     kernelRunner('atrous-native-1t', 'atrous native (N-API addon)', 1, 'native', native),
     kernelRunner('atrous-native-2t', 'atrous native (N-API addon)', 2, 'native', native),
-    kernelRunner('atrous-wasm-1t', 'atrous wasm (worker threads)', 1, 'wasm', wasm),
-    kernelRunner('atrous-wasm-2t', 'atrous wasm (worker threads)', 2, 'wasm', wasm),
+    kernelRunner('atrous-wasm-1t', 'atrous wasm (worker threads; plain arrays, copied in and out)', 1, 'wasm', wasm),
+    kernelRunner('atrous-wasm-2t', 'atrous wasm (worker threads; plain arrays, copied in and out)', 2, 'wasm', wasm),
     kernelRunner('atrous-wasm-1t-inplace', 'atrous wasm, x and y from wasmArray (no copies)', 1, 'wasm', wasm, true),
   ];
 }
