@@ -17,7 +17,14 @@ namespace atrous {
 namespace old {
 ConvSizes conv_sizes(const ConvDesc& d);
 void conv_pack(const ConvDesc& d, const float* w, float* wpack);
+// Revisions since the threads claim their own share of tasks first (task-claims.h) take the claims;
+// older ones one shared counter (conv-ab.sh tells which).
+#ifdef ATROUS_OLD_CLAIMS
+void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
+              const TaskClaims& claims, int t);
+#else
 void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints, int* next);
+#endif
 WgradSizes wgrad_sizes(const ConvDesc& d);
 void wgrad_run(const ConvDesc& d, const float* x, const float* dy, float* scratch, int* ints, int first, int step);
 }  // namespace old
@@ -128,10 +135,26 @@ int main(int argc, char** argv) {
   if (wgrad) return time_wgrad(name, d, reps);
   typedef atrous::ConvSizes (*Sizes)(const ConvDesc&);
   typedef void (*Pack)(const ConvDesc&, const float*, float*);
-  typedef void (*Run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  typedef void (*Run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*);
   const Sizes sizes[2] = {atrous::old::conv_sizes, fresh::conv_sizes};
   const Pack pack[2] = {atrous::old::conv_pack, fresh::conv_pack};
-  const Run run[2] = {atrous::old::conv_run, fresh::conv_run};
+  // One thread: all the tasks, in order.
+  static long long tasks[2];
+  tasks[0] = atrous::old::conv_sizes(d).tasks, tasks[1] = fresh::conv_sizes(d).tasks;
+  const Run run[2] = {
+      [](const ConvDesc& d, const float* x, const float* wp, const float* b, float* y, float* panel, int* ints) {
+#ifdef ATROUS_OLD_CLAIMS
+        int counter[atrous::TaskClaims::kStride] = {0};
+        atrous::old::conv_run(d, x, wp, b, y, panel, ints, atrous::TaskClaims{counter, static_cast<int>(tasks[0]), 1}, 0);
+#else
+        int next = 0;
+        atrous::old::conv_run(d, x, wp, b, y, panel, ints, &next);
+#endif
+      },
+      [](const ConvDesc& d, const float* x, const float* wp, const float* b, float* y, float* panel, int* ints) {
+        int counter[atrous::TaskClaims::kStride] = {0};
+        fresh::conv_run(d, x, wp, b, y, panel, ints, atrous::TaskClaims{counter, static_cast<int>(tasks[1]), 1}, 0);
+      }};
   const size_t xs = size_t(d.N) * d.Cin * d.D * d.H * d.W, ws = size_t(d.Cout) * d.Cin / d.groups * d.KD * d.KH * d.KW,
                ys = size_t(d.N) * d.Cout * d.OD * d.OH * d.OW;
   std::vector<float> x(xs), w(ws), b(d.Cout), y[2], wpack[2], panel[2];
@@ -148,9 +171,8 @@ int main(int argc, char** argv) {
     pack[k](d, w.data(), wpack[k].data());
   }
   auto time = [&](int k) {
-    int next = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    run[k](d, x.data(), wpack[k].data(), b.data(), y[k].data(), panel[k].data(), ints[k].data(), &next);
+    run[k](d, x.data(), wpack[k].data(), b.data(), y[k].data(), panel[k].data(), ints[k].data());
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   const Timing tm = interleave(time, reps);

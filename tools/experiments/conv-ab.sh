@@ -12,5 +12,8 @@ git archive "$rev" src/kernels/csrc | tar -x -C "$out"
 flags=(-std=gnu++17 -O3 -ffp-contract=fast -fno-exceptions "${isa_flags[@]}")
 g++ "${flags[@]}" -DATROUS_ISA_NS=old -I"$out/src/kernels/csrc" -c "$out/src/kernels/csrc/conv-isa.cc" -o "$out/old.o"
 g++ "${flags[@]}" -DATROUS_ISA_NS="$ISA" -Isrc/kernels/csrc -c src/kernels/csrc/conv-isa.cc -o "$out/new.o"
-g++ -std=gnu++17 -O2 -Isrc/kernels/csrc -DATROUS_TOOL_ISA="$ISA" tools/experiments/conv-ab.cc "$out/old.o" "$out/new.o" -o "$out/conv-ab"
+# The revision's conv_run: claims of each thread's own share (task-claims.h), or one shared counter.
+old_api=()
+[ -f "$out/src/kernels/csrc/task-claims.h" ] && old_api=(-DATROUS_OLD_CLAIMS)
+g++ -std=gnu++17 -O2 -Isrc/kernels/csrc -DATROUS_TOOL_ISA="$ISA" "${old_api[@]}" tools/experiments/conv-ab.cc "$out/old.o" "$out/new.o" -o "$out/conv-ab"
 "$out/conv-ab" "${2:-context2d-d8}" "${3:-21}"

@@ -28,9 +28,9 @@ int main(int argc, char** argv) {
   for (auto& v : w) v = std::rand() / float(RAND_MAX) - 0.5f;
   isa::conv_pack(d, w.data(), wpack.data());
   auto run = [&] {
-    int next = 0;
+    int counter[atrous::TaskClaims::kStride] = {0};  // one thread: every task, in order
     const auto t0 = std::chrono::steady_clock::now();
-    isa::conv_run(d, x.data(), wpack.data(), b.data(), y.data(), panel.data(), ints.data(), &next);
+    isa::conv_run(d, x.data(), wpack.data(), b.data(), y.data(), panel.data(), ints.data(), atrous::TaskClaims{counter, static_cast<int>(z.tasks), 1}, 0);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   // A second of warm-up: this VM's cores run slower for the first half second of load.

@@ -59,21 +59,19 @@ void conv_pack(const ConvDesc& d, const float* w, float* wpack) {
 }
 
 template <typename K>
-static void run_from(const K& k, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
-                     int* next) {
-  const int tasks = static_cast<int>(k.task_count());  // the caller checked it fits
+static void run_claimed(const K& k, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
+                        const TaskClaims& claims, int t) {
   // Many tiny tasks (depthwise: one channel-row each) are claimed in runs, so threads do not
-  // contend on the counter's cache line after every few hundred multiply-adds.
-  const int grain = tasks >= 1024 ? 16 : 1;
-  for (int i; (i = __atomic_fetch_add(next, grain, __ATOMIC_RELAXED)) < tasks;) {
-    const int end = i + grain < tasks ? i + grain : tasks;
-    for (; i < end; i++) k.run_task(i, x, wpack, bias, y, panel, ints);
-  }
+  // contend on a counter's cache line after every few hundred multiply-adds.
+  const int grain = claims.n >= 1024 ? 16 : 1;
+  claims.run(t, grain, [&](int first, int last) {
+    for (int i = first; i < last; i++) k.run_task(i, x, wpack, bias, y, panel, ints);
+  });
 }
 
 void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, int* ints,
-              int* next) {
-  with_forward<Kernels>(d, [&](const auto& k, Algorithm) { run_from(k, x, wpack, bias, y, panel, ints, next); });
+              const TaskClaims& claims, int t) {
+  with_forward<Kernels>(d, [&](const auto& k, Algorithm) { run_claimed(k, x, wpack, bias, y, panel, ints, claims, t); });
 }
 
 bool transposed_handles(const ConvDesc& d) { return TransposedConv<Kernels::Tall>::handles(d); }
@@ -89,8 +87,8 @@ void transposed_pack(const ConvDesc& d, const float* w, float* wpack) {
 }
 
 void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, float* panel,
-                    int* ints, int* next) {
-  with_transposed<Kernels>(d, [&](const auto& k, Algorithm) { run_from(k, dy, wpack, bias, dx, panel, ints, next); });
+                    int* ints, const TaskClaims& claims, int t) {
+  with_transposed<Kernels>(d, [&](const auto& k, Algorithm) { run_claimed(k, dy, wpack, bias, dx, panel, ints, claims, t); });
 }
 
 WgradSizes wgrad_sizes(const ConvDesc& d) {

@@ -2,6 +2,7 @@
 // caller allocates and threads, see src/kernels/native/addon.cc).
 #pragma once
 #include "conv-desc.h"
+#include "task-claims.h"
 
 namespace atrous {
 
@@ -23,16 +24,16 @@ struct WgradSizes {
   namespace ns {                                                                                \
   ConvSizes conv_sizes(const ConvDesc& d);                                                      \
   void conv_pack(const ConvDesc& d, const float* w, float* wpack);                              \
-  /* Runs tasks, taking the next index from *next (atomically), until none are left. */        \
+  /* Runs thread t's tasks, then any left of the others' (task-claims.h), until none are.   */ \
   void conv_run(const ConvDesc& d, const float* x, const float* wpack, const float* bias, float* y, float* panel, \
-                int* ints, int* next);                                                          \
+                int* ints, const TaskClaims& claims, int t);                                    \
   /* The transposed conv (the input gradient) of the forward conv d, by stride phases: dy →   */ \
   /* dx (conv-transpose.h). Only for geometries transposed_handles() accepts.               */ \
   bool transposed_handles(const ConvDesc& d);                                                   \
   ConvSizes transposed_sizes(const ConvDesc& d);                                                \
   void transposed_pack(const ConvDesc& d, const float* w, float* wpack);                        \
   void transposed_run(const ConvDesc& d, const float* dy, const float* wpack, const float* bias, float* dx, \
-                      float* panel, int* ints, int* next);                                      \
+                      float* panel, int* ints, const TaskClaims& claims, int t);                \
   WgradSizes wgrad_sizes(const ConvDesc& d);                                                    \
   /* Zeroes one part's dw copy (the last sizes.dw floats of scratch), then adds tasks      */    \
   /* first, first + step, ... into it: a fixed split into parts, so results repeat bit for  */   \

@@ -40,11 +40,11 @@ struct Isa {
   const char* name;
   ConvSizes (*sizes)(const ConvDesc&);
   void (*pack)(const ConvDesc&, const float*, float*);
-  void (*run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  void (*run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, const atrous::TaskClaims&, int);
   bool (*t_handles)(const ConvDesc&);
   ConvSizes (*t_sizes)(const ConvDesc&);
   void (*t_pack)(const ConvDesc&, const float*, float*);
-  void (*t_run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, int*);
+  void (*t_run)(const ConvDesc&, const float*, const float*, const float*, float*, float*, int*, const atrous::TaskClaims&, int);
   atrous::WgradSizes (*wgrad_sizes)(const ConvDesc&);
   void (*wgrad_run)(const ConvDesc&, const float*, const float*, float*, int*, int, int);
   const char* (*algorithm)(const ConvDesc&);
@@ -276,7 +276,8 @@ atrous::PackCache& pack_cache() {
 }
 
 // Packs the weights (or finds them packed), then runs the tasks on `threads` threads (the
-// caller's included), each with its own panel, taking task indices from one shared counter.
+// caller's included), each with its own panel, each claiming its own share of the tasks first
+// (task-claims.h).
 // Transposed: the transposed conv of d, from x = its dy to y = its dx.
 void run_conv(const ConvCall& c) {
   const Isa& isa = *c.isa;
@@ -291,9 +292,12 @@ void run_conv(const ConvCall& c) {
   int* ints = reuse(iscratch, z.ints * nthreads);
   const auto run = c.transposed ? isa.t_run : isa.run;
   const float* wpack = packed->packed.data();
-  int next = 0;
-  auto worker = [&](int t) { run(d, c.x, wpack, c.b, c.y, panels + z.panel * t, ints + z.ints * t, &next); };
-  run_threads(nthreads < 1 ? 1 : nthreads, worker);
+  const int T = nthreads < 1 ? 1 : nthreads;
+  thread_local std::vector<int> counters;
+  const atrous::TaskClaims claims{reuse(counters, static_cast<size_t>(T) * atrous::TaskClaims::kStride), static_cast<int>(z.tasks), T};
+  claims.reset();
+  auto worker = [&](int t) { run(d, c.x, wpack, c.b, c.y, panels + z.panel * t, ints + z.ints * t, claims, t); };
+  run_threads(T, worker);
 }
 
 // Parses (isa, desc, x, w, bias|null, y, threads) and checks every size against the descriptor.
@@ -347,7 +351,7 @@ bool parse_conv(napi_env env, napi_callback_info info, ConvCall* call, napi_valu
   call->sizes = (call->transposed ? call->isa->t_sizes : call->isa->sizes)(d);
   const ConvSizes& z = call->sizes;
   const unsigned long long scratch = z.packed + z.panel * static_cast<unsigned long long>(threads);
-  if (z.tasks > INT_MAX - (1 << 13) ||  // threads overshoot the task counter by up to 16 each
+  if (z.tasks > INT_MAX - (1 << 13) ||  // each counter is overshot by up to 16 a thread (task-claims.h)
        z.panel > kMaxScratchFloats || scratch > kMaxScratchFloats) {
     throw_error(env, "atrous native conv: this geometry needs " + std::to_string(scratch / (1ull << 28)) +
                          " GiB of scratch or " + std::to_string(z.tasks) + " tasks, more than the native kernels allow");

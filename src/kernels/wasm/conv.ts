@@ -117,7 +117,7 @@ export function wasmConvKernels(variants: WasmVariant[] = loadWasm()): WasmConvK
 }
 
 interface Prepared {
-  job: Omit<ConvJob, 'grain'>;
+  job: Omit<ConvJob, 'grain' | 'parts'>;
   scratch: Scratch;
   release(): void;
   /** After the kernels ran: throws if they wrote into a guard zone, else copies the output to y unless it was written in place. */

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { RELAXED_FLAG, type WasmExports, type WasmVariant } from './loader.js';
 import { WasmHeap, createMemory } from './memory.js';
 import {
-  BOOTING, BUSY, CONTROL_BYTES, type ConvJob, DEAD, FAILED, IDLE, type Job, keepingStack, MAX_WORKERS, measurePeak, NEXT, PENDING, runTasks,
+  BOOTING, BUSY, CONTROL_BYTES, type ConvJob, DEAD, FAILED, IDLE, type Job, keepingStack, MAX_WORKERS, measurePeak, PENDING, resetClaims, runTasks,
   RESULT, runClaimed, SPIN, SPIN_MS, STATE, type WorkerInit, writeJob,
 } from './protocol.js';
 
@@ -53,7 +53,7 @@ export class WasmPool {
   }
 
   /** Runs conv tasks [0, job.tasks) on up to `threads` threads; returns when all are done. */
-  run(job: Omit<ConvJob, 'grain'>, scratch: Scratch, threads: number): void {
+  run(job: Omit<ConvJob, 'grain' | 'parts'>, scratch: Scratch, threads: number): void {
     const helpers = this.busy ? 0 : Math.min(threads, job.tasks, MAX_WORKERS + 1) - 1;
     if (helpers <= 0) {
       // Several calls, not one: V8 starts wasm code in its baseline compiler and swaps in the
@@ -72,12 +72,14 @@ export class WasmPool {
     this.busy = true;
     try {
       this.bootSync(helpers);
-      const full = { ...job, grain: grain(job.tasks, helpers + 1) };
+      const full = { ...job, grain: grain(job.tasks, helpers + 1), parts: helpers + 1 };
+      resetClaims(this.ctl, full.tasks, full.parts);
       this.withScratch(scratch, helpers + 1, (panel, ints, bytes) => {
-        this.dispatch(helpers, (i) => ({ kind: 'conv', job: full, panel: panel + (i + 1) * bytes, ints: ints + (i + 1) * bytes }));
+        // The main thread is part 0, worker i part i + 1.
+        this.dispatch(helpers, (i) => ({ kind: 'conv', job: full, panel: panel + (i + 1) * bytes, ints: ints + (i + 1) * bytes, part: i + 1 }));
         let mainError: unknown = null;
         try {
-          runClaimed(this.main, this.ctl, full, panel, ints);
+          runClaimed(this.main, this.ctl, full, 0, panel, ints);
         } catch (e) {
           mainError = e;
         }
@@ -91,7 +93,7 @@ export class WasmPool {
   }
 
   /** `run` on `threads` workers, leaving the calling thread free; calls queue behind each other. */
-  runAsync(job: Omit<ConvJob, 'grain'>, scratch: Scratch, threads: number): Promise<void> {
+  runAsync(job: Omit<ConvJob, 'grain' | 'parts'>, scratch: Scratch, threads: number): Promise<void> {
     const run = this.tail.then(() => this.runOnWorkers(job, scratch, Math.min(threads, job.tasks, MAX_WORKERS)));
     this.tail = run.catch(() => {});
     return run;
@@ -129,18 +131,19 @@ export class WasmPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private async runOnWorkers(job: Omit<ConvJob, 'grain'>, scratch: Scratch, n: number): Promise<void> {
+  private async runOnWorkers(job: Omit<ConvJob, 'grain' | 'parts'>, scratch: Scratch, n: number): Promise<void> {
     this.busy = true;
     const booting = this.spawn(n);
     // Referenced until the answer: a pending Atomics.waitAsync alone does not keep Node running.
     for (let i = 0; i < n; i++) this.slots[i].worker.ref();
     try {
       await this.bootAsync(booting);
-      const full = { ...job, grain: grain(job.tasks, n) };
+      const full = { ...job, grain: grain(job.tasks, n), parts: n };
+      resetClaims(this.ctl, full.tasks, full.parts);
       const bytes = scratchBytes(scratch);
       const block = this.heap.alloc(bytes * n);
       try {
-        this.dispatch(n, (i) => ({ kind: 'conv', job: full, panel: block + i * bytes, ints: block + i * bytes + scratch.panelBytes }));
+        this.dispatch(n, (i) => ({ kind: 'conv', job: full, panel: block + i * bytes, ints: block + i * bytes + scratch.panelBytes, part: i }));
         for (let p; (p = Atomics.load(this.ctl, PENDING)) !== 0; ) {
           const w = Atomics.waitAsync(this.ctl, PENDING, p);
           if (w.async) await w.value;
@@ -194,7 +197,6 @@ export class WasmPool {
    * and the waits answer for it.
    */
   private dispatch(n: number, job: (i: number) => Job): void {
-    Atomics.store(this.ctl, NEXT, 0);
     Atomics.store(this.ctl, FAILED, 0);
     Atomics.store(this.ctl, PENDING, n);
     const jobs = Array.from({ length: n }, (_, i) => job(i));

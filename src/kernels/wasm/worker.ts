@@ -41,7 +41,7 @@ Atomics.notify(ctl, slot);
 /** Runs one job; whether it ran without an error (which goes to the main thread on the port). */
 function run(msg: Job): boolean {
   try {
-    if (msg.kind === 'conv') runClaimed(ex, ctl, msg.job, msg.panel, msg.ints);
+    if (msg.kind === 'conv') runClaimed(ex, ctl, msg.job, msg.part, msg.panel, msg.ints);
     else results[init.index] = measurePeak(ex, msg.seconds);
     return true;
   } catch (e) {
