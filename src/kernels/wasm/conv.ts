@@ -127,10 +127,10 @@ interface Prepared {
 /**
  * Checks every buffer against the plan, lays the call out in wasm memory, copies x, w and bias
  * in and packs the weights (or finds them packed). An x or y from allocArray is used where it is
- * (resident.ts), except a y that is also x: the kernels read x while they write y. The plan is already validated; these checks
- * make sure that no index the kernel computes can wrap around in 32 bits or point past a buffer.
- * A transposed plan runs on the stride-phase kernel (convt_*), whose descriptor is the forward
- * conv's.
+ * (resident.ts), except a y that is also x: the kernels read x while they write y. The plan is
+ * already validated; these checks make sure that no index the kernel computes can wrap around in
+ * 32 bits or point past a buffer. A transposed plan runs on the stride-phase kernel (convt_*),
+ * whose descriptor is the forward conv's.
  */
 function prepare(pool: WasmPool, cache: WasmPackCache, resident: ResidentArrays, variant: WasmVariant, plan: ConvPlan, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, relu: boolean): Prepared {
   const op = `${plan.op} (wasm ${variant.isa})`;

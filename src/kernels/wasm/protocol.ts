@@ -22,6 +22,7 @@ import type { WasmExports } from './loader.js';
  * and so does the main thread when it sees a worker exit: whichever wins answers for the job,
  * exactly once, so a waiter on PENDING always wakes.
  */
+// Int32 word 0 is unused.
 export const PENDING = 1;
 export const FAILED = 2;
 export const STATE = 8;
