@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { AtrousError } from '../../src/errors.js';
-import { conv2d, releaseWasmArray, setBackend, Tensor, wasmArray } from '../../src/index.js';
+import { conv2d, convAsync, releaseWasmArray, setBackend, Tensor, wasmArray } from '../../src/index.js';
 import { GUARD_BYTES } from '../../src/kernels/wasm/memory.js';
 import { wasmConvKernels } from '../../src/kernels/wasm/conv.js';
 import { planConv, planConvTranspose } from '../../src/shape/plan-conv.js';
@@ -190,5 +190,30 @@ test('wasmArray through the public API: conv2d on the wasm backend reads x and w
     assert.throws(() => releaseWasmArray(x), bad(/already released/));
   } finally {
     setBackend(null);
+  }
+});
+
+test('the native and reference backends take arrays from wasmArray as plain Float32Arrays (x and out)', async () => {
+  for (const backend of ['native', 'ref'] as const) {
+    try {
+      setBackend(backend);
+    } catch {
+      continue; // no native addon in this install
+    }
+    try {
+      const xv = randn([1, 8, 20, 20], { seed: 31 });
+      const w = randn([8, 8, 3, 3], { seed: 32 });
+      const x = new Tensor(wasmArray(xv.data.length), [1, 8, 20, 20]);
+      x.data.set(xv.data);
+      const out = new Tensor(wasmArray(8 * 400), [1, 8, 20, 20]);
+      const want = conv2d(xv, w, { dilation: 2, padding: 'same' });
+      assert.equal(conv2d(x, w, { dilation: 2, padding: 'same', out }), out);
+      assert.deepEqual(out.data, want.data, backend);
+      assert.deepEqual((await convAsync(x, w, { dilation: 2, padding: 'same' })).data, want.data, `${backend} async`);
+      releaseWasmArray(x.data as Float32Array);
+      releaseWasmArray(out.data as Float32Array);
+    } finally {
+      setBackend(null);
+    }
   }
 });
