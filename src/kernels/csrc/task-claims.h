@@ -9,7 +9,10 @@
 // times them), two threads: context2d 2.57 / 2.49 ms with one counter, 2.39 / 2.32 with fixed
 // halves, 2.40 with these claims (2.03x its one-thread time, from 1.85-1.88x); bytenet1d 3.55
 // against 3.14 (1.99x); aspp2d level. Through the addon, in the bench's blocks: context2d 2T ÷ 1T
-// 1.91x twice, where it had read 1.74-1.80x.
+// 1.91x twice, where it had read 1.74-1.80x. Contiguous shares, not every T-th task: strided
+// ones ran context2d at 2.62 ms (2.43 contiguous) and bytenet1d 3.38 (3.03), neighbouring tasks
+// sharing cache lines; they would have evened out aspp2d, whose later tasks write fewer output
+// rows (its threads busy 9.9 and 9.1 ms).
 //
 // Freestanding (the kernels' builds include it; addon.cc resets the counters before each call).
 #pragma once
