@@ -49,7 +49,7 @@ export class ResidentArrays {
   /** Returns an array's block to the heap now; throws while a call still uses it. */
   release(array: Float32Array, op: string): void {
     const block = this.blocks.get(array);
-    if (!block) throw new AtrousError('bad_argument', `${op}: not an array from this wasm backend's wasmBuffer(), or already released`);
+    if (!block) throw new AtrousError('bad_argument', `${op}: not an array from this wasm backend's wasmArray(), or already released`);
     if (block.busy > 0) throw new AtrousError('bad_argument', `${op}: the array is in use by a conv still running (await it first)`);
     this.blocks.delete(array);
     this.collected.unregister(array);
