@@ -73,7 +73,6 @@ export class WasmPool {
     try {
       this.bootSync(helpers);
       const full = { ...job, grain: grain(job.tasks, helpers + 1), parts: helpers + 1 };
-      resetClaims(this.ctl, full.tasks, full.parts);
       this.withScratch(scratch, helpers + 1, (panel, ints, bytes) => {
         // The main thread is part 0, worker i part i + 1.
         this.dispatch(helpers, (i) => ({ kind: 'conv', job: full, panel: panel + (i + 1) * bytes, ints: ints + (i + 1) * bytes, part: i + 1 }));
@@ -139,7 +138,6 @@ export class WasmPool {
     try {
       await this.bootAsync(booting);
       const full = { ...job, grain: grain(job.tasks, n), parts: n };
-      resetClaims(this.ctl, full.tasks, full.parts);
       const bytes = scratchBytes(scratch);
       const block = this.heap.alloc(bytes * n);
       try {
@@ -190,7 +188,8 @@ export class WasmPool {
   }
 
   /**
-   * Gives one job to each of the first `n` workers, after resetting the counters: a conv job
+   * Gives one job to each of the first `n` workers, after resetting the counters (a conv job's
+   * claims too, before any part, the caller's included, can claim): a conv job
    * through the control block to a worker still spinning after its last job (SPIN → BUSY), else
    * by message (IDLE → BUSY). A peak job always goes by message (a spinning worker is sent back to
    * IDLE first). A worker in any other state (it died since it booted) gets the message as before,
@@ -201,7 +200,11 @@ export class WasmPool {
     Atomics.store(this.ctl, PENDING, n);
     const jobs = Array.from({ length: n }, (_, i) => job(i));
     const conv = jobs.length > 0 && jobs.every((j) => j.kind === 'conv');
-    if (conv) writeJob(this.control, jobs);
+    if (conv) {
+      const { tasks, parts } = (jobs[0] as Extract<Job, { kind: 'conv' }>).job;
+      resetClaims(this.ctl, tasks, parts);
+      writeJob(this.control, jobs);
+    }
     for (let i = 0; i < n; i++) {
       const slot = STATE + i;
       for (;;) {
