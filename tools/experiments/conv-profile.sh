@@ -7,8 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tools/experiments/isa.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-build_harness conv-profile "$out"
+harness conv-profile
 perf record -q -e cpu-clock -F 5000 -o "$out/perf.data" "$out/conv-profile" "${1:-context2d}" "${2:-40}"
 perf report -i "$out/perf.data" --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8

@@ -5,7 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tools/experiments/isa.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-build_harness conv-threads "$out"
+harness conv-threads
 for c in ${1:-context2d}; do "$out/conv-threads" "$c" "${2:-60}"; done

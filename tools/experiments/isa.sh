@@ -16,3 +16,10 @@ build_harness() {
   g++ -std=gnu++17 -O3 -ffp-contract=fast -fno-exceptions "${isa_flags[@]}" -DATROUS_ISA_NS="$ISA" -I$src -c $src/conv-isa.cc -o "$2/isa.o"
   g++ -std=gnu++17 -O2 -I$src -DATROUS_TOOL_ISA="$ISA" "tools/experiments/$1.cc" "$2/isa.o" -o "$2/$1" -lpthread
 }
+
+# harness <tool>: build_harness into a fresh directory $out, removed when the script exits.
+harness() {
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  build_harness "$1" "$out"
+}
