@@ -4,8 +4,8 @@
  * Each timed run is one whole conv call as the registry makes it: weights packed, panels built,
  * output written. Kernels that are unavailable (no compiler at install) are refused with the reason.
  * The wasm runners take plain arrays, which every call copies into wasm memory and out, as
- * onnxruntime-web copies its input and output; atrous-wasm-1t-inplace takes x and y from
- * wasmArray (src/kernels/wasm/resident.ts), read and written where they are, as
+ * onnxruntime-web copies its input and output; atrous-wasm-1t-inplace and -2t-inplace take x and
+ * y from wasmArray (src/kernels/wasm/resident.ts), read and written where they are, as
  * tfjs-backend-wasm's tensors live in its memory.
  */
 import { nativeConvKernels } from '../../src/kernels/native/conv.js';
@@ -73,6 +73,7 @@ export function atrousKernelRunners(): Runner[] {
     kernelRunner('atrous-wasm-1t', 'atrous wasm (worker threads; plain arrays, copied in and out)', 1, 'wasm', wasm),
     kernelRunner('atrous-wasm-2t', 'atrous wasm (worker threads; plain arrays, copied in and out)', 2, 'wasm', wasm),
     kernelRunner('atrous-wasm-1t-inplace', 'atrous wasm, x and y from wasmArray (no copies)', 1, 'wasm', wasm, true),
+    kernelRunner('atrous-wasm-2t-inplace', 'atrous wasm, x and y from wasmArray (no copies)', 2, 'wasm', wasm, true),
   ];
 }
 
