@@ -407,9 +407,14 @@ struct WinogradConv {
   // M·CW + 2·M·dW columns (see transform_inputs); also room for the M staged copies of a row
   // (M·staged floats) and the output transform's M rows of CV per output row of a tile.
   int pitch() const { return M * CV + 2 * M * d.dW; }
-  // Scratch per concurrent caller: V, M, the staged rows (kStageRows of them, pitch() floats apart),
-  // bias.
-  Count panel_floats() const { return XI * (vs() + ms()) + static_cast<Count>(kStageRows) * pitch() + cpad; }
+  // The staged rows (kStageRows of them, pitch() floats apart), which output_transform_packed
+  // also uses for YR·M rows of a whole task's tiles.
+  Count stage_floats() const {
+    const Count rows = static_cast<Count>(kStageRows) * pitch(), task = static_cast<Count>(YR) * M * tiles();
+    return packed && task > rows ? task : rows;
+  }
+  // Scratch per concurrent caller: V, M, the staged rows, bias.
+  Count panel_floats() const { return XI * (vs() + ms()) + stage_floats() + cpad; }
   // The staged copies' source columns (phase 0, 1, ..., M − 1; −1 outside the input).
   Count scratch_ints() const { return static_cast<Count>(M) * staged; }
   Count packed_floats() const { return static_cast<Count>(d.groups) * XI * cpad * cinG; }
@@ -533,7 +538,7 @@ struct WinogradConv {
     float* v = panel;
     float* m = v + XI * vs;
     float* stage = m + XI * ms;
-    float* bpad = stage + kStageRows * static_cast<size_t>(pitch());
+    float* bpad = stage + stage_floats();
     for (int o = 0; o < cpad; o++) bpad[o] = bias && o < coutG ? bias[g * coutG + o] : 0.0f;
     transform_inputs(p, x, v, stage, ints);
 
@@ -549,9 +554,14 @@ struct WinogradConv {
       }
 
     float* yg = y + (static_cast<size_t>(n) * d.Cout + static_cast<size_t>(g) * coutG) * d.OH * d.OW;
+    const size_t plane = static_cast<size_t>(d.OH) * d.OW;
+    if (packed && d.dW % VL != 0) {
+      for (int co = 0; co < coutG; co++) output_transform_packed(m + static_cast<size_t>(co) * T, ms, bpad[co], p, T, yg + co * plane, stage);
+      return;
+    }
     for (int co = 0; co < coutG; co++)
       for (int rr = 0; rr < rows; rr++)
-        output_transform(m + static_cast<size_t>(co) * T + rr * cols, ms, bpad[co], row_origin(r0 + rr), k0, cols, yg + static_cast<size_t>(co) * d.OH * d.OW, stage);
+        output_transform(m + static_cast<size_t>(co) * T + rr * cols, ms, bpad[co], row_origin(r0 + rr), k0, cols, yg + co * plane, stage);
   }
 
  private:
@@ -733,19 +743,91 @@ struct WinogradConv {
 
   // output_transform's writes for dW = P, a divisor of VL (as stage_periods reads): k0 (a multiple
   // of VL) starts a period, so tiles k, k + 1, ... of a period have their output j in a run of P
-  // floats at column M·(k0 + k) + j·P; t holds output j of tile k at t[j·CV + k]. The whole
+  // floats at column M·(k0 + k) + j·P; t holds output j of tile k at t[j·ts + k]. The whole
   // periods inside the row are written unchecked, the rest float by float.
   template <int P>
-  void write_periods(float* row, const float* t, int k0, int kend) const {
+  void write_periods(float* row, const float* t, int ts, int k0, int kend) const {
     const int whole = clamp_int((d.OW - M * k0) / (M * P) * P, 0, kend / P * P);
     int k = 0;
     for (; k < whole; k += P)
       for (int j = 0; j < M; j++)
-        for (int l = 0; l < P; l++) row[M * (k0 + k) + j * P + l] = t[j * CV + k + l];
+        for (int l = 0; l < P; l++) row[M * (k0 + k) + j * P + l] = t[j * ts + k + l];
     for (; k < kend; k += P)
       for (int j = 0; j < M; j++)
         for (int l = 0; l < P && k + l < kend; l++)
-          if (M * (k0 + k) + j * P + l < d.OW) row[M * (k0 + k) + j * P + l] = t[j * CV + k + l];
+          if (M * (k0 + k) + j * P + l < d.OW) row[M * (k0 + k) + j * P + l] = t[j * ts + k + l];
+  }
+
+  // Output (i, j) of the VL tiles at m (the ξ-th of them ms floats on): Aᵀ q A + bias, in o[i][j].
+  void output_vector(const float* m, size_t ms, V bv, V (&o)[YR][M]) const {
+    V q[XI];
+    for (int xi = 0; xi < XI; xi++) q[xi] = *reinterpret_cast<const V*>(m + xi * ms);
+    V r[YR][TW];  // r = Aᵀ q down each column (1D: the one row as it is)
+    for (int w = 0; w < TW; w++) {
+      if constexpr (ROWS) {
+        V col[TW], t[M];
+        for (int u = 0; u < TW; u++) col[u] = q[TW * u + w];
+        Axis::output(col, t);
+        for (int i = 0; i < M; i++) r[i][w] = t[i];
+      } else {
+        r[0][w] = q[w];
+      }
+    }
+    for (int i = 0; i < YR; i++) {  // r A + bias
+      Axis::output(r[i], o[i]);
+      for (int j = 0; j < M; j++) {
+        o[i][j] = o[i][j] + bv;
+        if (d.relu) o[i][j] = relu_vector(o[i][j]);
+      }
+    }
+  }
+
+  // Writes one output row's outputs of tiles k0, ..., k0 + kend − 1 of a tile row, for dW not a
+  // multiple of VL: output j of tile k from t[j·ts + k] to row[origin(k0 + k) + j·dW].
+  void write_row(float* row, const float* t, int ts, int k0, int kend) const {
+    // Tiles of one dilation period have consecutive origins (all inside the row); their later
+    // outputs, j·dW further on, may run past it.
+    if (d.dW == 1) return write_periods<1>(row, t, ts, k0, kend);
+    if (by_periods([&](auto period) { write_periods<decltype(period)::value>(row, t, ts, k0, kend); })) return;
+    if (d.dW < VL) {  // runs of a few floats: one at a time
+      Origins at = origins_from(k0, d.dW);
+      for (int k = 0; k < kend; k++) {
+        const int col = at.next();
+        for (int j = 0; j < M; j++)
+          if (col + j * d.dW < d.OW) row[col + j * d.dW] = t[j * ts + k];
+      }
+      return;
+    }
+    for (int k = 0; k < kend;) {
+      const int len = min_int(d.dW - (k0 + k) % d.dW, kend - k);
+      const int col = origin(k0 + k, d.dW);
+      for (int j = 0; j < M; j++) {
+        const int lenj = min_int(len, d.OW - col - j * d.dW);
+        float* rj = row + col + j * d.dW;
+        for (int l = 0; l < lenj; l++) rj[l] = t[j * ts + k + l];
+      }
+      k += len;
+    }
+  }
+
+  // A packed task's outputs for one output channel: its rows of tiles lie back to back in M, so
+  // they are transformed VL tiles at a time across the rows' ends, ⌈T / VL⌉ vectors, where
+  // row by row took ⌈cols / VL⌉ each (aspp2d on AVX-512: 3 vectors for 2 rows of 24 tiles, not
+  // 4), into tmp (output (i, j) of the task's tile t at (M·i + j)·T + t), then written row by row.
+  void output_transform_packed(const float* m, size_t ms, float bias, const Place& p, int T, float* yc, float* tmp) const {
+    const V bv = bias - V{};
+    for (int k = 0; k < T; k += VL) {
+      V o[YR][M];
+      output_vector(m + k, ms, bv, o);
+      for (int i = 0; i < YR; i++)
+        for (int j = 0; j < M; j++) *reinterpret_cast<V*>(tmp + static_cast<size_t>(M * i + j) * T + k) = o[i][j];
+    }
+    const int kend = min_int(p.cols, TC - p.k0);
+    for (int rr = 0; rr < p.rows; rr++) {
+      const int oh0 = row_origin(p.r0 + rr);
+      for (int i = 0; i < YR && oh0 + i * d.dH < d.OH; i++)
+        write_row(yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW, tmp + static_cast<size_t>(M * i) * T + rr * p.cols, T, p.k0, kend);
+    }
   }
 
   // y's outputs of one output channel for one chunk of a tile row: Aᵀ M A + bias, written
@@ -757,27 +839,8 @@ struct WinogradConv {
     if constexpr (ROWS)
       while (nrows < YR && oh0 + nrows * d.dH < d.OH) nrows++;
     for (int k = 0; k < cols; k += VL) {
-      V q[XI];
-      for (int xi = 0; xi < XI; xi++) q[xi] = *reinterpret_cast<const V*>(m + xi * ms + k);
-      V r[YR][TW];  // r = Aᵀ q down each column (1D: the one row as it is)
-      for (int w = 0; w < TW; w++) {
-        if constexpr (ROWS) {
-          V col[TW], t[M];
-          for (int u = 0; u < TW; u++) col[u] = q[TW * u + w];
-          Axis::output(col, t);
-          for (int i = 0; i < M; i++) r[i][w] = t[i];
-        } else {
-          r[0][w] = q[w];
-        }
-      }
-      V o[YR][M];  // r A + bias
-      for (int i = 0; i < YR; i++) {
-        Axis::output(r[i], o[i]);
-        for (int j = 0; j < M; j++) {
-          o[i][j] = o[i][j] + bv;
-          if (d.relu) o[i][j] = relu_vector(o[i][j]);
-        }
-      }
+      V o[YR][M];
+      output_vector(m + k, ms, bv, o);
       // dW a multiple of VL: the vector's tiles have consecutive columns; stored in place unless
       // it holds tiles past the row's last or its last outputs run past the row.
       if (d.dW % VL == 0) {
@@ -804,36 +867,7 @@ struct WinogradConv {
     }
     if (d.dW % VL == 0) return;
     const int kend = min_int(cols, TC - k0);
-    for (int i = 0; i < nrows; i++) {
-      float* row = yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW;
-      const float* t = tmp + M * i * CV;  // output j of tile k at t[j·CV + k]
-      // Tiles of one dilation period have consecutive origins (all inside the row); their later
-      // outputs, j·dW further on, may run past it.
-      if (d.dW == 1) {
-        write_periods<1>(row, t, k0, kend);
-        continue;
-      }
-      if (by_periods([&](auto period) { write_periods<decltype(period)::value>(row, t, k0, kend); })) continue;
-      if (d.dW < VL) {  // runs of a few floats: one at a time
-        Origins at = origins_from(k0, d.dW);
-        for (int k = 0; k < kend; k++) {
-          const int col = at.next();
-          for (int j = 0; j < M; j++)
-            if (col + j * d.dW < d.OW) row[col + j * d.dW] = t[j * CV + k];
-        }
-        continue;
-      }
-      for (int k = 0; k < kend;) {
-        const int len = min_int(d.dW - (k0 + k) % d.dW, kend - k);
-        const int col = origin(k0 + k, d.dW);
-        for (int j = 0; j < M; j++) {
-          const int lenj = min_int(len, d.OW - col - j * d.dW);
-          float* rj = row + col + j * d.dW;
-          for (int l = 0; l < lenj; l++) rj[l] = t[j * CV + k + l];
-        }
-        k += len;
-      }
-    }
+    for (int i = 0; i < nrows; i++) write_row(yc + static_cast<size_t>(oh0 + i * d.dH) * d.OW, tmp + M * i * CV, CV, k0, kend);
   }
 };
 
