@@ -43,6 +43,7 @@
 
 #include "conv-desc.h"
 #include "conv-direct.h"  // Vec, ATROUS_MADD, ATROUS_ALIGN_LOOPS, min_int, round_up
+#include "lane-sums.h"
 
 namespace atrous {
 namespace ATROUS_ISA_NS {
@@ -1008,25 +1009,24 @@ struct WinogradWgrad {
   }
 
   // s[r][j] += Σ_t yh[r][t] · v[j][t] for MR rows of Ŷ and NR rows of V (rows T floats apart;
-  // s rows f.vrows apart), with vector accumulators along t summed across lanes at the end.
+  // s rows f.vrows apart), with vector accumulators along t summed across lanes at the end
+  // (lane-sums.h: the tasks of a 64-channel layer hold about 96 tiles, 6 vectors, so summing the
+  // accumulators' lanes float by float took about as many instructions as their multiply-adds).
   ATROUS_ALIGN_LOOPS void block(const float* yh, const float* v, int T, float* s) const {
-    V acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-      for (int j = 0; j < NR; j++) acc[r][j] = V{};
+    V acc[MR * NR + 1];  // acc[r·NR + j]; one more for lane_sums
+    for (int a = 0; a < MR * NR; a++) acc[a] = V{};
     for (int t = 0; t < T; t += VL) {
       V xv[NR];
       for (int j = 0; j < NR; j++) xv[j] = *reinterpret_cast<const V*>(v + static_cast<size_t>(j) * T + t);
       for (int r = 0; r < MR; r++) {
         const V a = *reinterpret_cast<const V*>(yh + static_cast<size_t>(r) * T + t);
-        for (int j = 0; j < NR; j++) acc[r][j] = ATROUS_MADD(acc[r][j], a, xv[j]);
+        for (int j = 0; j < NR; j++) acc[r * NR + j] = ATROUS_MADD(acc[r * NR + j], a, xv[j]);
       }
     }
+    float sums[MR * NR];
+    lane_sums<VL>(acc, MR * NR, sums);
     for (int r = 0; r < MR; r++)
-      for (int j = 0; j < NR; j++) {
-        float sum = 0.0f;
-        for (int l = 0; l < VL; l++) sum += acc[r][j][l];
-        s[static_cast<size_t>(r) * f.vrows + j] += sum;
-      }
+      for (int j = 0; j < NR; j++) s[static_cast<size_t>(r) * f.vrows + j] += sums[r * NR + j];
   }
 };
 
