@@ -900,15 +900,20 @@ struct WinogradWgrad {
   typedef WinogradConv<VL, MR, NR, ROWS, M, R> Fwd;
   typedef typename Fwd::Axis Axis;
   static constexpr int XI = Fwd::XI, YR = Fwd::YR, KH = Fwd::KH, TW = Fwd::TW;
-  // V and Ŷ of a task: lane sums once per task want many tiles (about 256 at 64 channels).
-  static constexpr long long kTaskBytes = 2LL << 20;
+  // V and Ŷ of a task: lane sums once per block call want many tiles a task, and at least
+  // kMinTasks tasks keep the caller's parts (4) busy. From 2 MiB and no minimum (after the lane
+  // sums' folds, conv-ab.sh, one thread): aspp2d 1.60x (its 256-channel tasks had held 48
+  // tiles, 3 vectors a block, now 128), a 64-channel 128x128 layer at d4 1.05x (4 tasks of 256
+  // tiles, where 11 of 96), tcn1d 1.03x, bytenet1d and a 28x28 digits layer the same bits.
+  static constexpr long long kTaskBytes = 8LL << 20;
+  static constexpr int kMinTasks = 4;
 
   const ConvDesc& d;
   Fwd f;
 
   static bool handles(const ConvDesc& d, int pays_factor = Fwd::kPaysFactor) { return Fwd::handles(d, pays_factor); }
-  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR, 1, false) {}
-  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR, 1, false) {}
+  explicit WinogradWgrad(const ConvDesc& desc) : d(desc), f(desc, kTaskBytes, NR, kMinTasks, false) {}
+  WinogradWgrad(const ConvDesc& desc, const InputGrid& grid) : d(desc), f(desc, grid, kTaskBytes, NR, kMinTasks, false) {}
 
   long long task_count() const { return f.task_count(); }
   Count ys() const { return Fwd::slab(static_cast<Count>(f.cpad) * f.tiles()); }
