@@ -54,6 +54,15 @@ struct Vec {
 #define ATROUS_MADD(acc, s, x) ((acc) + (s) * (x))
 #endif
 
+// GCC folds a load into each multiply-add that uses it, so a value shared by several of them is
+// loaded once for each, and a block becomes bound by loads, not multiply-adds; an empty asm that
+// claims to change the value keeps it in a register. (x86 only: other targets do without.)
+#if defined(__x86_64__) || defined(__i386__)
+#define ATROUS_IN_REGISTER(v) __asm__("" : "+x"(v))
+#else
+#define ATROUS_IN_REGISTER(v) (void)0
+#endif
+
 // The micro-kernel's loops start on a 64-byte boundary: its innermost loop is about 128 bytes of
 // code, which x86 cores fetch in 2 aligned windows or 3, and the third cost up to a fifth of its
 // speed depending only on where the linker happened to put it. (GCC only; clang and wasm ignore it.)

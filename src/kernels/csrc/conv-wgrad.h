@@ -28,16 +28,7 @@
 #include <stddef.h>
 
 #include "conv-desc.h"
-#include "conv-direct.h"  // DirectConv's panels; Vec, ATROUS_MADD, min_int, clamp_int, ceil_div
-
-// GCC folds a load into each multiply-add that uses it, so a value shared by NC of them is
-// loaded NC times, and the block becomes bound by loads, not multiply-adds; an empty asm that
-// claims to change the value keeps it in a register. (x86 only: other targets do without.)
-#if defined(__x86_64__) || defined(__i386__)
-#define ATROUS_IN_REGISTER(v) __asm__("" : "+x"(v))
-#else
-#define ATROUS_IN_REGISTER(v) (void)0
-#endif
+#include "conv-direct.h"  // DirectConv's panels; Vec, ATROUS_MADD, ATROUS_IN_REGISTER, min_int, clamp_int, ceil_div
 
 namespace atrous {
 namespace ATROUS_ISA_NS {

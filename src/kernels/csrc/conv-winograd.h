@@ -42,7 +42,7 @@
 #include <stddef.h>
 
 #include "conv-desc.h"
-#include "conv-direct.h"  // Vec, ATROUS_MADD, ATROUS_ALIGN_LOOPS, min_int, round_up
+#include "conv-direct.h"  // Vec, ATROUS_MADD, ATROUS_ALIGN_LOOPS, ATROUS_IN_REGISTER, min_int, round_up
 #include "lane-sums.h"
 
 namespace atrous {
@@ -1024,7 +1024,8 @@ struct WinogradWgrad {
       V xv[NR];
       for (int j = 0; j < NR; j++) xv[j] = *reinterpret_cast<const V*>(v + static_cast<size_t>(j) * T + t);
       for (int r = 0; r < MR; r++) {
-        const V a = *reinterpret_cast<const V*>(yh + static_cast<size_t>(r) * T + t);
+        V a = *reinterpret_cast<const V*>(yh + static_cast<size_t>(r) * T + t);
+        ATROUS_IN_REGISTER(a);  // loaded once for its NR multiply-adds, not once each
         for (int j = 0; j < NR; j++) acc[r * NR + j] = ATROUS_MADD(acc[r * NR + j], a, xv[j]);
       }
     }
