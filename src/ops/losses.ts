@@ -1,6 +1,6 @@
 import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
-import { Tensor, type TypedData, zeros } from '../tensor/tensor.js';
+import { Tensor, type TypedData, uninitialized, zeros } from '../tensor/tensor.js';
 import { describe, expectSameDtype, expectTensor, sameShape } from './broadcast.js';
 
 /** How per-element losses become the result: their mean (default), their sum, or all of them. */
@@ -319,29 +319,41 @@ function pointwiseLoss(op: string, a: Tensor, b: Tensor, opts: LossOptions, l1: 
   }
   return record(op, out, [a, b], (g) => {
     const { per, k } = upstream(g, reduction, n);
-    const da = zeros(a.shape, a.dtype);
-    const dd = da.data;
-    if (per !== null) {
-      for (let i = 0; i < n; i++) {
-        const d = ad[i] - bd[i];
-        const w = per[i];
-        dd[i] = l1 ? (d > 0 ? w : d < 0 ? -w : 0) : 2 * d * w;
-      }
-    } else if (l1) {
-      for (let i = 0; i < n; i++) {
-        const d = ad[i] - bd[i];
-        dd[i] = d > 0 ? k : d < 0 ? -k : 0;
-      }
-    } else {
-      for (let i = 0; i < n; i++) dd[i] = 2 * (ad[i] - bd[i]) * k;
-    }
+    const da = uninitialized(a.shape, a.dtype);
+    pointwiseLossGrad(ad, bd, da.data, per, k, l1);
     let db: Tensor | null = null;
     if (needsGrad(b)) {
-      db = zeros(b.shape, b.dtype);
-      for (let i = 0; i < n; i++) db.data[i] = -dd[i];
+      db = uninitialized(b.shape, b.dtype);
+      negateInto(da.data, db.data);
     }
     return [needsGrad(a) ? da : null, db];
   });
+}
+
+// The loops of pointwiseLoss's backward pass, here rather than in the closure it records: a
+// closure made per call runs its first (and, in a training step, only) call before V8 has
+// optimised it, about 3 ns an element over a 64x128x128 output.
+/** dd = ∂loss/∂a for every element: per[i] (reduction 'none') or k times the loss's derivative. */
+function pointwiseLossGrad(ad: TypedData, bd: TypedData, dd: TypedData, per: TypedData | null, k: number, l1: boolean): void {
+  const n = dd.length;
+  if (per !== null) {
+    for (let i = 0; i < n; i++) {
+      const d = ad[i] - bd[i];
+      const w = per[i];
+      dd[i] = l1 ? (d > 0 ? w : d < 0 ? -w : 0) : 2 * d * w;
+    }
+  } else if (l1) {
+    for (let i = 0; i < n; i++) {
+      const d = ad[i] - bd[i];
+      dd[i] = d > 0 ? k : d < 0 ? -k : 0;
+    }
+  } else {
+    for (let i = 0; i < n; i++) dd[i] = 2 * (ad[i] - bd[i]) * k;
+  }
+}
+
+function negateInto(src: TypedData, dst: TypedData): void {
+  for (let i = 0; i < src.length; i++) dst[i] = -src[i];
 }
 
 /**
