@@ -985,12 +985,8 @@ struct WinogradWgrad {
       const int oh = oh0 + i * d.dH;
       int k = 0;
       if (oh < d.OH) {
-        const float* row = yc + static_cast<size_t>(oh) * d.OW;
-        typename Fwd::Origins at = Fwd::origins_from(k0, d.dW);
-        for (; k < kend; k++) {
-          const int col = at.next();
-          for (int j = 0; j < M; j++) e[j * f.CW + k] = col + j * d.dW < d.OW ? row[col + j * d.dW] : 0.0f;
-        }
+        gather_row(yc + static_cast<size_t>(oh) * d.OW, k0, kend, e);
+        k = kend;
       }
       for (; k < cols; k++)
         for (int j = 0; j < M; j++) e[j * f.CW + k] = 0.0f;
@@ -1010,6 +1006,55 @@ struct WinogradWgrad {
           *reinterpret_cast<V*>(dst + w * ys + k) = c[0][w];
         }
       }
+    }
+  }
+
+  // e[j·CW + k] = row[origin(k0 + k) + j·dW] for k < kend, 0 past the row's end: the outputs of
+  // the chunk's tiles in one row of dy, phase j of each. Tiles of one dilation period have
+  // consecutive origins, so each period's phase j is a run of dW floats, copied as one; at dW = 1
+  // the phases interleave (every M-th float). Float by float through the tiles' origins, this had
+  // taken 16% of the weight gradient's time (perf, a 64-channel 128x128 layer at d4).
+  void gather_row(const float* row, int k0, int kend, float* e) const {
+    const int CW = f.CW;
+    if (d.dW == 1) {
+      const int inside = clamp_int((d.OW - M * k0) / M, 0, kend);  // tiles whose M outputs are all in the row
+      int k = 0;
+      for (; k < inside; k++)
+        for (int j = 0; j < M; j++) e[j * CW + k] = row[M * (k0 + k) + j];
+      for (; k < kend; k++)
+        for (int j = 0; j < M; j++) e[j * CW + k] = M * (k0 + k) + j < d.OW ? row[M * (k0 + k) + j] : 0.0f;
+      return;
+    }
+    if (d.dW == 2 && VL % 2 == 0) return gather_periods<2>(row, k0, kend, e);
+    if (d.dW == 4 && VL % 4 == 0) return gather_periods<4>(row, k0, kend, e);
+    if (d.dW == 8 && VL % 8 == 0) return gather_periods<8>(row, k0, kend, e);
+    for (int k = 0; k < kend;) {  // runs of up to dW floats
+      const int len = min_int(d.dW - (k0 + k) % d.dW, kend - k);
+      const int col = Fwd::origin(k0 + k, d.dW);
+      for (int j = 0; j < M; j++) {
+        const int in = clamp_int(d.OW - col - j * d.dW, 0, len);
+        const float* src = row + col + j * d.dW;
+        float* dst = e + j * CW + k;
+        for (int l = 0; l < in; l++) dst[l] = src[l];
+        for (int l = in; l < len; l++) dst[l] = 0.0f;
+      }
+      k += len;
+    }
+  }
+  // gather_row for dW = P, a divisor of VL: k0 (a multiple of VL) starts a period, and each whole
+  // period inside the row is M moves of P floats.
+  template <int P>
+  void gather_periods(const float* row, int k0, int kend, float* e) const {
+    typedef typename Vec<P>::type VP;
+    const int CW = f.CW;
+    for (int k = 0; k < kend; k += P) {
+      const int col = M * (k0 + k);  // origin(k0 + k), which starts a period
+      if (k + P <= kend && col + M * P <= d.OW) {
+        for (int j = 0; j < M; j++) *reinterpret_cast<VP*>(e + j * CW + k) = *reinterpret_cast<const VP*>(row + col + j * P);
+        continue;
+      }
+      for (int j = 0; j < M; j++)
+        for (int l = 0; l < P && k + l < kend; l++) e[j * CW + k + l] = col + j * P + l < d.OW ? row[col + j * P + l] : 0.0f;
     }
   }
 
