@@ -8,9 +8,10 @@
  * thread counts and models, after warm-up; each of atrous's rounds is followed by a PyTorch round
  * in a subprocess (the two never share the cores), so a slow spell of this shared machine lands on
  * both sides rather than on one.
- * Saves bench/results/train-<date>T<hhmm>-<cpu>.json and rewrites the training section of BENCHMARKS.md.
+ * Saves bench/results/train-<date>T<hhmm>-<cpu>.json (T<hhmmss> if that minute's name is taken) and
+ * rewrites the training section of BENCHMARKS.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getThreads, setThreads, activeBackend } from '../../src/index.js';
@@ -76,8 +77,12 @@ const results: TrainResults = {
 };
 const dir = resolve(REPO_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-// One file per run (date and minute in the name), so the runs docs/RESULTS.md compares are all kept.
-const file = resolve(dir, `train-${date.slice(0, 16).replace(':', '')}-${cpuSlug(env.cpuModel)}.json`);
+// One file per run (date and minute in the name, and the seconds too where a run of the same
+// minute is there already: two runs ending in one minute had kept only the second), so the runs
+// docs/RESULTS.md compares are all kept.
+const named = (stamp: string) => resolve(dir, `train-${stamp}-${cpuSlug(env.cpuModel)}.json`);
+const minute = named(date.slice(0, 16).replace(':', ''));
+const file = existsSync(minute) ? named(date.slice(0, 19).replace(/:/g, '')) : minute;
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${file}`);
 console.log(writeTrainSection(results, file));
