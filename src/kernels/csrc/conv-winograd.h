@@ -427,30 +427,49 @@ struct WinogradConv {
   // is the weight of output channel co, input channel c of its group and tap k = kh·R + kw.
   template <typename W>
   void pack_with(W w_at, float* wpack) const {
-    const size_t n = static_cast<size_t>(packed_floats());
-    for (size_t i = 0; i < n; i++) wpack[i] = 0.0f;
+    // A few input channels of one block of MR output channels at a time: their U into `u`, then
+    // written slab by slab, kPackC·MR floats in a row in each. Pair by pair, each pair's XI values
+    // had gone to XI slabs a multiple of 4 KiB apart (the same L1 set) as scalar stores: packing a
+    // 64-channel F(4x4, 3x3) filter took 0.4 ms, which training pays on every call (its weights
+    // change every step). Every float is written (zeros for the padded output channels).
+    constexpr int kPackC = 4;
+    float u[kPackC][MR][XI];  // at most 4·8·36 floats (4.6 KB; the wasm build's stack is 64 KiB)
     for (int g = 0; g < d.groups; g++)
-      for (int o = 0; o < coutG; o++)
-        for (int c = 0; c < cinG; c++) {
-          float gk[3][R], t[TW][R];
-          for (int k = 0; k < R * KH; k++) gk[k / R][k % R] = w_at(g * coutG + o, c, k);
-          for (int j = 0; j < R; j++) {  // t = G g (1D: the one row as it is)
-            if constexpr (ROWS) {
-              const float col[3] = {gk[0][j], gk[1][j], gk[2][j]};
-              float u[TW];
-              Axis::filter(col, u);
-              for (int i = 0; i < TW; i++) t[i][j] = u[i];
-            } else {
-              t[0][j] = gk[0][j];
+      for (int b = 0; b < blocks; b++)
+        for (int c0 = 0; c0 < cinG; c0 += kPackC) {
+          const int cn = min_int(kPackC, cinG - c0);
+          for (int cc = 0; cc < cn; cc++)
+            for (int r = 0; r < MR; r++) {
+              const int o = b * MR + r;
+              if (o < coutG) {
+                transform_filter([&](int k) { return w_at(g * coutG + o, c0 + cc, k); }, u[cc][r]);
+              } else {
+                for (int xi = 0; xi < XI; xi++) u[cc][r][xi] = 0.0f;
+              }
             }
-          }
-          for (int i = 0; i < UR; i++) {  // U = t Gᵀ
-            float u[TW];
-            Axis::filter(t[i], u);
-            for (int j = 0; j < TW; j++)
-              wpack[((static_cast<size_t>(g * XI + TW * i + j) * blocks + o / MR) * cinG + c) * MR + o % MR] = u[j];
+          for (int xi = 0; xi < XI; xi++) {
+            float* dst = wpack + ((static_cast<size_t>(g * XI + xi) * blocks + b) * cinG + c0) * MR;
+            for (int cc = 0; cc < cn; cc++)
+              for (int r = 0; r < MR; r++) dst[cc * MR + r] = u[cc][r][xi];
           }
         }
+  }
+  // u[ξ] = (G g Gᵀ)[ξ] (1D: G g) of one (output, input) channel pair, g's taps from tap(k).
+  template <typename Tap>
+  static void transform_filter(Tap tap, float* u) {
+    float gk[3][R], t[TW][R];
+    for (int k = 0; k < R * KH; k++) gk[k / R][k % R] = tap(k);
+    for (int j = 0; j < R; j++) {  // t = G g (1D: the one row as it is)
+      if constexpr (ROWS) {
+        const float col[3] = {gk[0][j], gk[1][j], gk[2][j]};
+        float v[TW];
+        Axis::filter(col, v);
+        for (int i = 0; i < TW; i++) t[i][j] = v[i];
+      } else {
+        t[0][j] = gk[0][j];
+      }
+    }
+    for (int i = 0; i < UR; i++) Axis::filter(t[i], u + TW * i);  // U = t Gᵀ
   }
 
   // Where task i works: batch item n, group g, tile rows [r0, r0 + rows), tile columns
