@@ -1082,7 +1082,10 @@ struct WinogradWgrad {
   // (lane-sums.h: the tasks of a 64-channel layer hold about 96 tiles, 6 vectors, so summing the
   // accumulators' lanes float by float took about as many instructions as their multiply-adds).
   ATROUS_ALIGN_LOOPS void block(const float* yh, const float* v, int T, float* s) const {
-    V acc[MR * NR + 1];  // acc[r·NR + j]; one more for lane_sums
+    // acc[r·NR + j]; one more for lane_sums, which takes vectors at their natural alignment (when
+    // it took V* deduced, without V's aligned(4), clang's AVX-512 code crashed on an acc 16 bytes
+    // aligned, in a reviewer's probe).
+    alignas(VL * 4) V acc[MR * NR + 1];
     for (int a = 0; a < MR * NR; a++) acc[a] = V{};
     for (int t = 0; t < T; t += VL) {
       V xv[NR];
@@ -1094,7 +1097,7 @@ struct WinogradWgrad {
       }
     }
     float sums[MR * NR];
-    lane_sums<VL>(acc, MR * NR, sums);
+    lane_sums<VL>(reinterpret_cast<typename LaneVec<VL>::type*>(acc), MR * NR, sums);
     for (int r = 0; r < MR; r++)
       for (int j = 0; j < NR; j++) s[static_cast<size_t>(r) * f.vrows + j] += sums[r * NR + j];
   }

@@ -55,9 +55,18 @@ struct LaneFolds<VL, 1, V> {
   static int run(V*, int n) { return n; }
 };
 
-// out[i] = the sum of v[i]'s lanes for i < n. v (overwritten) has room for n + 1 vectors.
-template <int VL, typename V>
-inline void lane_sums(V* v, int n, float* out) {
+// A vector of VL floats at its natural alignment (a kernel's Vec is aligned(4), for loads
+// anywhere; lane_sums works on its own vectors, which the caller aligns).
+template <int VL>
+struct LaneVec {
+  typedef float type __attribute__((vector_size(VL * 4)));
+};
+
+// out[i] = the sum of v[i]'s lanes for i < n. v (overwritten) has room for n + 1 vectors and is
+// aligned to a whole vector.
+template <int VL>
+inline void lane_sums(typename LaneVec<VL>::type* v, int n, float* out) {
+  typedef typename LaneVec<VL>::type V;
   const int left = LaneFolds<VL, VL, V>::run(v, n);
   for (int k = 0; k < left; k++)
     for (int l = 0; l < VL && k * VL + l < n; l++) out[k * VL + l] = v[k][l];

@@ -74,7 +74,7 @@ constexpr int kIsaCount = 3;
 // so a failed allocation would abort the process. The panel is O(tile), so only the packed weights
 // (about the weights' own size) grow with the model.
 constexpr unsigned long long kMaxScratchFloats = 1ull << 30;  // 4 GiB
-// Parts of a weight gradient (see WeightGradient): a few per thread, each with its own scratch.
+// Parts of a weight gradient (see WeightGradient): a few per thread, each with its own dw copy.
 constexpr long long kWgradParts = 4;
 
 // Scratch memory of the calling thread (the main thread, or a libuv worker for async calls),
@@ -422,8 +422,9 @@ napi_value ConvAsync(napi_env env, napi_callback_info info) {
 }
 
 // convWeightGrad(isa, desc, x, dy, dw, threads): dw of the conv `desc` describes, given its input
-// and output gradient. Each thread sums a fixed share of the tasks into its own dw copy; the copies
-// are then added in thread order, so a result repeats exactly for a given thread count.
+// and output gradient. Each of a fixed number of parts sums a fixed share of the tasks into its own
+// dw copy; the copies are then added in part order, so a result is the same bits at any thread
+// count.
 napi_value WeightGradient(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -459,7 +460,7 @@ napi_value WeightGradient(napi_env env, napi_callback_info info) {
   // 4 × 5.4 MB of panels a call: in a training step, where other layers' activations have
   // pushed them out of cache since the last call, 9.5-10 ms a call against 6.6-7 in a loop of
   // calls on the same memory.
-  if (z.scratch > kMaxScratchFloats || z.scratch * nthreads > kMaxScratchFloats || z.dw * parts > kMaxScratchFloats ||
+  if (z.scratch > kMaxScratchFloats || z.dw > kMaxScratchFloats || z.scratch * nthreads + z.dw * parts > kMaxScratchFloats ||
       z.ints * nthreads > kMaxScratchFloats || z.tasks > INT_MAX) {
     return throw_error(env, "atrous native convWeightGrad: this geometry needs more scratch than the native kernels allow");
   }
