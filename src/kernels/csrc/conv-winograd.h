@@ -584,6 +584,22 @@ struct WinogradConv {
         output_transform(m + static_cast<size_t>(co) * T + rr * cols, ms, bpad[co], row_origin(r0 + rr), k0, cols, yg + co * plane, stage);
   }
 
+  // Calls f(Period<P>{}) where dW = P is 2, 4 or 8 and divides VL — the dilations
+  // stage_periods, write_periods and the weight gradient's gather_periods take as whole periods
+  // (8 only where a vector holds 16 tiles: AVX-512's context2d d8 had gone float by float
+  // through cmap, 32% of its time) — and says whether it did.
+  template <typename F>
+  bool by_periods(F f) const {
+    if (d.dW == 2 && VL % 2 == 0) return f(Period<2>{}), true;
+    if (d.dW == 4 && VL % 4 == 0) return f(Period<4>{}), true;
+    if (d.dW == 8 && VL % 8 == 0) return f(Period<8>{}), true;
+    return false;
+  }
+  template <int P>
+  struct Period {
+    static constexpr int value = P;
+  };
+
  private:
   // Asks for the next channel's input rows of a tile row (columns [clo, chi)) while this one's
   // are staged: the staging waits on x, read from L3 or memory one row at a time (aspp2d on
@@ -605,22 +621,6 @@ struct WinogradConv {
     }
 #endif
   }
-
-  // Calls f(Period<P>{}) where dW = P is 2, 4 or 8 and divides VL — the
-  // dilations stage_periods and write_periods take as whole periods (8 only where a vector holds
-  // 16 tiles: AVX-512's context2d d8 had gone float by float through cmap, 32% of its time) —
-  // and says whether it did.
-  template <typename F>
-  bool by_periods(F f) const {
-    if (d.dW == 2 && VL % 2 == 0) return f(Period<2>{}), true;
-    if (d.dW == 4 && VL % 4 == 0) return f(Period<4>{}), true;
-    if (d.dW == 8 && VL % 8 == 0) return f(Period<8>{}), true;
-    return false;
-  }
-  template <int P>
-  struct Period {
-    static constexpr int value = P;
-  };
 
   // Phase j's staged copy e + j·staged: e_j[k] = x[ih, origin(k0 + k) + j·dW − pW] for k < staged,
   // zero outside the input. Tiles of one dilation period have consecutive origins, so at
@@ -1044,9 +1044,7 @@ struct WinogradWgrad {
         for (int j = 0; j < M; j++) e[j * CW + k] = M * (k0 + k) + j < d.OW ? row[M * (k0 + k) + j] : 0.0f;
       return;
     }
-    if (d.dW == 2 && VL % 2 == 0) return gather_periods<2>(row, k0, kend, e);
-    if (d.dW == 4 && VL % 4 == 0) return gather_periods<4>(row, k0, kend, e);
-    if (d.dW == 8 && VL % 8 == 0) return gather_periods<8>(row, k0, kend, e);
+    if (f.by_periods([&](auto period) { gather_periods<decltype(period)::value>(row, k0, kend, e); })) return;
     for (int k = 0; k < kend;) {  // runs of up to dW floats
       const int len = min_int(d.dW - (k0 + k) % d.dW, kend - k);
       const int col = Fwd::origin(k0 + k, d.dW);
