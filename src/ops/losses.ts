@@ -2,6 +2,7 @@ import { needsGrad, record } from '../autograd/node.js';
 import { AtrousError, fmtShape } from '../errors.js';
 import { Tensor, type TypedData, uninitialized, zeros } from '../tensor/tensor.js';
 import { describe, expectSameDtype, expectTensor, sameShape } from './broadcast.js';
+import { neg } from './elementwise.js';
 
 /** How per-element losses become the result: their mean (default), their sum, or all of them. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -106,6 +107,11 @@ function reduced(loss: Float64Array, shape: readonly number[], reduction: Reduct
   }
   let s = 0;
   for (let i = 0; i < loss.length; i++) s += loss[i];
+  return reducedSum(s, reduction, count, like);
+}
+
+/** The 0-d result of a 'mean' or 'sum' reduction whose `count` losses summed to s. */
+function reducedSum(s: number, reduction: Reduction, count: number, like: Tensor): Tensor {
   const t = zeros([], like.dtype);
   t.data[0] = reduction === 'mean' ? s / count : s;
   return t;
@@ -314,19 +320,13 @@ function pointwiseLoss(op: string, a: Tensor, b: Tensor, opts: LossOptions, l1: 
         const d = ad[i] - bd[i];
         s += d * d;
       }
-    out = zeros([], a.dtype);
-    out.data[0] = reduction === 'mean' ? s / n : s;
+    out = reducedSum(s, reduction, n, a);
   }
   return record(op, out, [a, b], (g) => {
     const { per, k } = upstream(g, reduction, n);
     const da = uninitialized(a.shape, a.dtype);
     pointwiseLossGrad(ad, bd, da.data, per, k, l1);
-    let db: Tensor | null = null;
-    if (needsGrad(b)) {
-      db = uninitialized(b.shape, b.dtype);
-      negateInto(da.data, db.data);
-    }
-    return [needsGrad(a) ? da : null, db];
+    return [needsGrad(a) ? da : null, needsGrad(b) ? neg(da) : null];
   });
 }
 
@@ -350,10 +350,6 @@ function pointwiseLossGrad(ad: TypedData, bd: TypedData, dd: TypedData, per: Typ
   } else {
     for (let i = 0; i < n; i++) dd[i] = 2 * (ad[i] - bd[i]) * k;
   }
-}
-
-function negateInto(src: TypedData, dst: TypedData): void {
-  for (let i = 0; i < src.length; i++) dst[i] = -src[i];
 }
 
 /**
